@@ -1,0 +1,81 @@
+/**
+ * Druid timeseries responses (`[{"timestamp":"...","result":{"bytes":1,...}}]`) as metric rows.
+ * https://druid.apache.org/docs/latest/querying/timeseriesquery
+ */
+import { DruidResponseError } from './errors.js';
+
+/** One row: time in epoch ms, metrics by name. Structurally the same as `MetricRow` of `@outliers/core`. */
+export interface TimeseriesRow {
+  time: number;
+  values: Record<string, number>;
+}
+
+/** A metric value that was not a finite number (null, "NaN", a sketch object, ...) and was left out of its row. */
+export interface SkippedValue {
+  index: number;
+  metric: string;
+}
+
+export interface ParsedTimeseriesResponse {
+  /** Rows in time order. */
+  rows: TimeseriesRow[];
+  /** Values left out of `rows` because they were not finite numbers. */
+  skipped: SkippedValue[];
+}
+
+/**
+ * Parses a timeseries response (JSON text or value). Numbers and numeric strings are kept; any other value (null,
+ * "NaN", "Infinity", objects) is left out of its row and listed in `skipped`, so callers decide whether a missing
+ * metric matters. Rows are sorted by time.
+ * @throws {DruidResponseError} naming the path (`[3].timestamp`) when the shape is not a timeseries result or two
+ *   rows share a timestamp.
+ */
+export function parseTimeseriesResponse(input: unknown, field = 'data'): ParsedTimeseriesResponse {
+  let value = input;
+  if (typeof input === 'string') {
+    try {
+      value = JSON.parse(input);
+    } catch {
+      throw new DruidResponseError(field, 'not valid JSON');
+    }
+  }
+  if (!Array.isArray(value)) throw new DruidResponseError(field, 'expected an array of timeseries rows');
+  const rows: TimeseriesRow[] = [];
+  const skipped: SkippedValue[] = [];
+  value.forEach((item: unknown, index) => {
+    const at = `${field}[${index}]`;
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+      throw new DruidResponseError(at, 'expected {"timestamp", "result"}');
+    }
+    const { timestamp, result } = item as Record<string, unknown>;
+    const time = typeof timestamp === 'string' ? Date.parse(timestamp) : Number.NaN;
+    if (!Number.isFinite(time))
+      throw new DruidResponseError(`${at}.timestamp`, 'expected an ISO-8601 timestamp');
+    if (result === null || typeof result !== 'object' || Array.isArray(result)) {
+      // groupBy / topN / scan answers have other shapes; say so rather than guess.
+      throw new DruidResponseError(
+        `${at}.result`,
+        'expected an object of metrics (is this a timeseries response?)',
+      );
+    }
+    const values: Record<string, number> = {};
+    for (const [metric, raw] of Object.entries(result as Record<string, unknown>)) {
+      const v =
+        typeof raw === 'number'
+          ? raw
+          : typeof raw === 'string' && raw.trim() !== ''
+            ? Number(raw)
+            : Number.NaN;
+      if (Number.isFinite(v)) values[metric] = v;
+      else skipped.push({ index, metric });
+    }
+    rows.push({ time, values });
+  });
+  const order = rows.map((_, i) => i).sort((a, b) => rows[a]!.time - rows[b]!.time);
+  for (let k = 1; k < order.length; k++) {
+    if (rows[order[k]!]!.time === rows[order[k - 1]!]!.time) {
+      throw new DruidResponseError(`${field}[${order[k]}].timestamp`, 'duplicate timestamp');
+    }
+  }
+  return { rows: order.map((i) => rows[i]!), skipped };
+}

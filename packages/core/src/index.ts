@@ -1,0 +1,2 @@
+export * from './detectors/stream-detector.js';
+export * from './errors.js';

@@ -1,2 +1,3 @@
 export * from './detectors/stream-detector.js';
 export * from './errors.js';
+export type * from './metric-detection.js';

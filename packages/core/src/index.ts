@@ -1,3 +1,4 @@
+export * from './detectors/registry.js';
 export * from './detectors/stream-detector.js';
 export * from './errors.js';
 export type * from './metric-detection.js';

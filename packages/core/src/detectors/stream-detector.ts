@@ -24,6 +24,11 @@ export interface StreamDetector {
   readonly warmingUp: boolean;
   /** Feeds the next value; returns the samples scored because of it, in seq order. */
   push(value: number): ScoredSample[];
+  /**
+   * Optional: scores now every sample still waiting for a verdict (e.g. a partial tumbling window), so a finite
+   * stream gets one score per sample. Detectors that score each sample on arrival need not implement it.
+   */
+  flush?(): ScoredSample[];
   /** JSON-serialisable state; `restoreStreamDetector(toJSON())` continues exactly where this one stands. */
   toJSON(): StreamDetectorState;
 }

@@ -1,0 +1,37 @@
+/**
+ * Spatial check (Numenta's NAB detector, "spatial anomaly"): a value beyond the range seen so far, widened by a
+ * margin of `margin` times that range, is anomalous whatever a model fitted on the past says, because a model
+ * fitted on past values cannot rank a new extreme above its training maximum.
+ */
+export interface SpatialRangeState {
+  min: number;
+  max: number;
+}
+
+export class SpatialRange {
+  constructor(
+    private readonly margin: number,
+    private state: SpatialRangeState = { min: Number.POSITIVE_INFINITY, max: Number.NEGATIVE_INFINITY },
+  ) {}
+
+  /**
+   * How far `x` lies beyond the widened range, in units of the range (0 inside it). `offset` shifts the range,
+   * e.g. by the drift of a significant trend since the range was learned.
+   */
+  excess(x: number, offset = 0): number {
+    const { min, max } = this.state;
+    const range = max - min;
+    if (!(range > 0)) return 0;
+    const over = Math.max(x - offset - max, min - (x - offset)) - this.margin * range;
+    return over > 0 ? over / range : 0;
+  }
+
+  observe(x: number): void {
+    if (x < this.state.min) this.state.min = x;
+    if (x > this.state.max) this.state.max = x;
+  }
+
+  toJSON(): SpatialRangeState {
+    return { ...this.state };
+  }
+}

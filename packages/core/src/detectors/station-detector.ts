@@ -1,0 +1,302 @@
+import { InvalidInputError } from '../errors.js';
+import { IsolationForest } from '../forest/isolation-forest.js';
+import { mannKendall } from '../stats/mann-kendall.js';
+import { normalSf } from '../stats/normal.js';
+import { AnomalyLikelihood, type AnomalyLikelihoodState } from './anomaly-likelihood.js';
+import type { ResolvedDetectorOptions } from './registry.js';
+import { fitSeed } from './seeds.js';
+import { SpatialRange, type SpatialRangeState } from './spatial-range.js';
+import type { ScoredSample, StreamDetector, StreamDetectorState } from './stream-detector.js';
+
+/** Trees of the sliding forest: fewer than the reference's 100, since it is refitted often and scored per sample. */
+const TREES = 50;
+const SAMPLE_SIZE = 256;
+/** The forest learns from at most this many recent samples (bounds state and refit cost for huge windows). */
+const MAX_TRAINING = 512;
+/** Spatial check margin, as a fraction of the range seen so far (Numenta's NAB detector uses 5 %). */
+const SPATIAL_MARGIN = 0.05;
+/** Trend test on the training sample: Mann-Kendall (Yue-Wang) at this level, on at most MAX_TREND_POINTS. */
+const TREND_ALPHA = 0.01;
+const MAX_TREND_POINTS = 128;
+/** Random-walk Kalman filter in units of the innovation scale: gain about 0.27 (a few samples of memory). */
+const KALMAN = { q: 0.1, r: 1, p0: 1 };
+/** Time constant (samples) of the innovation variance estimate; innovations are clipped at INNOVATION_CLIP sd. */
+const INNOVATION_MEMORY = 200;
+const INNOVATION_CLIP = 4;
+/** A repeat run or a zero reading is flagged when its probability under the history is below this. */
+const RARE = 1e-4;
+/** Within the hold-off after an alarm, scores are reported scaled by this (the event was already raised). */
+const HOLD_OFF_WEIGHT = 0.5;
+const FORMAT_VERSION = 1;
+
+type Mode = 'sliding';
+
+interface StationState extends StreamDetectorState {
+  seen: number;
+  /** The last min(window, 512) + 1 values, oldest first. */
+  recent: number[];
+  /** The values the current forest was fitted on, or null while warming up. */
+  training: number[] | null;
+  fits: number;
+  sinceFit: number;
+  /** Trend of the training sample (Sen's slope per sample, 0 when not significant) and samples since the fit. */
+  slope: number;
+  range: SpatialRangeState;
+  kalman: unknown;
+  innovationVariance: number;
+  likelihood: AnomalyLikelihoodState;
+  runLength: number;
+  holdOff: number;
+}
+
+/**
+ * The default station detector: sliding, score-then-learn, built to close the reference's blind spots.
+ *
+ * For each new value x (after a warm-up of `window` samples, reported as such and never flagged):
+ * 1. Raw score = the larger of the Isolation Forest score of (x, x - previous) against a forest fitted on past
+ *    values only, and 1 - 2 Q(|z|) for the Kalman innovation z-score (x against the random-walk filter's
+ *    prediction, scaled by the running innovation sd).
+ * 2. The raw score becomes a calibrated score through the anomaly likelihood (Numenta): how unusual the recent raw
+ *    scores are compared with their own history, on a log scale where 0.5 means a tail probability of 1e-5.
+ * 3. Hard evidence scores 1 at once: the spatial check (x beyond the range seen so far plus a 5 % margin, shifted
+ *    by a significant Mann-Kendall trend so that a trend does not flood), a stuck sensor (a run of identical
+ *    values whose probability under the history's repeat rate is below 1e-4) and a dropout (an exact 0 from a
+ *    sensor whose history makes a 0 that rare).
+ * 4. One alarm per event: after an alarm, the next `window` samples are not flagged (their scores are halved).
+ * 5. Then the value is learned; the forest is refitted on the last min(window, 512) values every window / 4
+ *    samples (every window / 8 while a significant trend lasts).
+ *
+ * State is compact: the recent values and the forest's training sample, never trees (a restored detector regrows
+ * the identical forest from its seed and fit count).
+ */
+export class StationDetector implements StreamDetector {
+  static readonly modes: readonly Mode[] = ['sliding'];
+  static readonly defaultThreshold = 0.5;
+  readonly kind = 'default';
+
+  private readonly options: ResolvedDetectorOptions;
+  private readonly trainingSize: number;
+  private seenCount = 0;
+  private recent: number[] = [];
+  private training: number[] | null = null;
+  private forest: IsolationForest | null = null;
+  private fits = 0;
+  private sinceFit = 0;
+  private slope = 0;
+  private range = new SpatialRange(SPATIAL_MARGIN);
+  private kalman: KalmanFilter | null = null;
+  private innovationVariance = 0;
+  private likelihood: AnomalyLikelihood;
+  private runLength = 0;
+  private holdOff = 0;
+
+  constructor(options: ResolvedDetectorOptions) {
+    this.options = options;
+    this.trainingSize = Math.min(options.window, MAX_TRAINING);
+    this.likelihood = new AnomalyLikelihood(StationDetector.likelihoodOptions(options.window));
+  }
+
+  private static likelihoodOptions(window: number) {
+    return { learning: Math.max(window, 50), memory: Math.max(20 * window, 1000) };
+  }
+
+  get seen(): number {
+    return this.seenCount;
+  }
+
+  get warmingUp(): boolean {
+    return this.forest === null;
+  }
+
+  push(value: number): ScoredSample[] {
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      throw new InvalidInputError('value', `must be a finite number, got ${String(value)}`);
+    }
+    const seq = this.seenCount++;
+    const previous = this.recent.length > 0 ? this.recent[this.recent.length - 1]! : value;
+    this.runLength = value === previous && this.recent.length > 0 ? this.runLength + 1 : 0;
+
+    const innovationZ = this.filter(value);
+    let score = 0;
+    if (this.forest !== null) {
+      const isolation = this.forest.scoreOne([value, value - previous]);
+      const surprise = 1 - 2 * normalSf(Math.abs(innovationZ));
+      score = this.likelihood.update(Math.max(isolation, surprise));
+      const trendOffset = this.slope * this.sinceFit;
+      if (this.range.excess(value, trendOffset) > 0 || this.stuck() || this.dropout(value, previous))
+        score = 1;
+    }
+
+    let outlier = false;
+    if (this.holdOff > 0) {
+      this.holdOff--;
+      score *= HOLD_OFF_WEIGHT;
+    } else if (score > this.options.threshold) {
+      outlier = true;
+      this.holdOff = this.options.window;
+    }
+
+    this.learn(value);
+    return [{ seq, score, outlier }];
+  }
+
+  toJSON(): StationState {
+    return {
+      kind: this.kind,
+      formatVersion: FORMAT_VERSION,
+      options: { ...this.options },
+      seen: this.seenCount,
+      recent: [...this.recent],
+      training: this.training === null ? null : [...this.training],
+      fits: this.fits,
+      sinceFit: this.sinceFit,
+      slope: this.slope,
+      range: this.range.toJSON(),
+      kalman: this.kalman === null ? null : this.kalman.toJSON(),
+      innovationVariance: this.innovationVariance,
+      likelihood: this.likelihood.toJSON(),
+      runLength: this.runLength,
+      holdOff: this.holdOff,
+    };
+  }
+
+  /** Restores `toJSON()` output; the forest is regrown from the stored training sample and seed. */
+  static fromJSON(state: StreamDetectorState, options: ResolvedDetectorOptions): StationDetector {
+    const s = state as Partial<StationState>;
+    if (s.formatVersion !== FORMAT_VERSION) {
+      throw new InvalidInputError(
+        'state',
+        `unsupported default detector format version ${String(s.formatVersion)}`,
+      );
+    }
+    const counts = [s.seen, s.fits, s.sinceFit, s.runLength, s.holdOff];
+    const numbers = [s.slope, s.innovationVariance, s.range?.min, s.range?.max];
+    if (
+      !counts.every((c) => Number.isInteger(c) && (c as number) >= 0) ||
+      !numbers.every((v) => typeof v === 'number' && !Number.isNaN(v)) ||
+      !isNumberArray(s.recent) ||
+      !(s.training === null || isNumberArray(s.training))
+    ) {
+      throw new InvalidInputError('state', 'malformed default detector state');
+    }
+    const d = new StationDetector(options);
+    d.seenCount = s.seen!;
+    d.recent = [...s.recent];
+    d.sinceFit = s.sinceFit!;
+    d.slope = s.slope!;
+    d.range = new SpatialRange(SPATIAL_MARGIN, { ...s.range! });
+    d.kalman = s.kalman == null ? null : KalmanFilter.fromJSON(s.kalman as never);
+    d.innovationVariance = s.innovationVariance!;
+    d.likelihood = AnomalyLikelihood.fromJSON(
+      s.likelihood!,
+      StationDetector.likelihoodOptions(options.window),
+    );
+    d.runLength = s.runLength!;
+    d.holdOff = s.holdOff!;
+    if (s.training) {
+      d.fits = s.fits! - 1;
+      d.fitForest(s.training);
+    }
+    return d;
+  }
+
+  /** Runs the Kalman filter on `value` and returns its innovation z-score (0 until the scale is known). */
+  private filter(value: number): number {
+    if (this.kalman === null) {
+      this.kalman = new KalmanFilter({ ...KALMAN, x0: value });
+      return 0;
+    }
+    const { innovation } = this.kalman.update(value);
+    const sd = Math.sqrt(this.innovationVariance);
+    const z = sd > 0 ? innovation / sd : 0;
+    // Clipped update, so that one outlier does not inflate the scale that should expose the next.
+    const clipped =
+      sd > 0 ? Math.max(-INNOVATION_CLIP * sd, Math.min(INNOVATION_CLIP * sd, innovation)) : innovation;
+    const weight = Math.max(1 / this.seenCount, 1 / INNOVATION_MEMORY);
+    this.innovationVariance += weight * (clipped * clipped - this.innovationVariance);
+    return z;
+  }
+
+  /** True when the current run of identical values is improbably long given how often the history repeats. */
+  private stuck(): boolean {
+    if (this.runLength < 2 || this.training === null) return false;
+    let repeats = 0;
+    for (let i = 1; i < this.training.length; i++) if (this.training[i] === this.training[i - 1]) repeats++;
+    // Laplace's rule of succession for the repeat probability, then the probability of the whole run.
+    const p = (repeats + 1) / (this.training.length + 1);
+    return this.runLength * Math.log(p) < Math.log(RARE);
+  }
+
+  /** True for a jump to exactly 0 when 0 readings are that rare in the history. */
+  private dropout(value: number, previous: number): boolean {
+    if (value !== 0 || previous === 0 || this.training === null) return false;
+    let zeros = 0;
+    for (const v of this.training) if (v === 0) zeros++;
+    return (zeros + 1) / (this.training.length + 2) < Math.sqrt(RARE);
+  }
+
+  private learn(value: number): void {
+    this.recent.push(value);
+    if (this.recent.length > this.trainingSize + 1) this.recent.shift();
+    this.range.observe(value);
+    this.sinceFit++;
+    const W = this.options.window;
+    const interval = Math.max(4, Math.floor((this.slope !== 0 ? W / 8 : W / 4) + 0.5));
+    if (this.forest === null ? this.recent.length > this.trainingSize : this.sinceFit >= interval) {
+      this.fitForest(this.recent);
+    }
+  }
+
+  /** Fits the forest on (x, x - previous) pairs of `values` and tests them for a trend. */
+  private fitForest(values: readonly number[]): void {
+    const rows: number[][] = [];
+    for (let i = 1; i < values.length; i++) rows.push([values[i]!, values[i]! - values[i - 1]!]);
+    this.forest = new IsolationForest({
+      trees: TREES,
+      sampleSize: SAMPLE_SIZE,
+      maxTrainingRows: rows.length,
+      seed: fitSeed(this.options.seed, this.fits),
+    }).fit(rows);
+    this.training = [...values];
+    this.fits++;
+    this.sinceFit = 0;
+    this.slope = trendSlope(values);
+  }
+}
+
+/** Sen's slope per sample when Mann-Kendall (Yue-Wang) finds a significant trend in `values`, else 0. */
+function trendSlope(values: readonly number[]): number {
+  const step = Math.ceil(values.length / MAX_TREND_POINTS);
+  const thinned = values.filter((_, i) => i % step === 0);
+  if (thinned.length < 8) return 0;
+  const test = mannKendall(thinned, { alpha: TREND_ALPHA, method: 'yue-wang' });
+  return test.h ? test.slope / step : 0;
+}
+
+function isNumberArray(x: unknown): x is number[] {
+  return Array.isArray(x) && x.every((v) => typeof v === 'number' && Number.isFinite(v));
+}
+
+// TEMPORARY until filters/kalman-filter.ts lands.
+class KalmanFilter {
+  constructor(
+    private o: { q: number; r: number; x0: number; p0: number },
+    private x = o.x0,
+    private p = o.p0,
+  ) {}
+  update(z: number) {
+    const pp = this.p + this.o.q;
+    const s = pp + this.o.r;
+    const innovation = z - this.x;
+    const k = pp / s;
+    this.x += k * innovation;
+    this.p = (1 - k) * pp;
+    return { estimate: this.x, innovation, innovationVariance: s };
+  }
+  toJSON() {
+    return { o: this.o, x: this.x, p: this.p };
+  }
+  static fromJSON(j: { o: { q: number; r: number; x0: number; p0: number }; x: number; p: number }) {
+    return new KalmanFilter(j.o, j.x, j.p);
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * One BullMQ job scheduler per configured sensor, under a stable id (`train-sensor:<name>`). Upserting is
+ * idempotent and BullMQ derives each tick's job id from the scheduler id and the tick's time, so N nodes that
+ * configure the same sensor on one Redis produce one job per sensor per tick.
+ */
+import type { Queue } from 'bullmq';
+import type { TrainerConfig } from './config.js';
+import { schedulerId, TRAIN_SENSOR_JOB, type TrainSensorPayload } from './queues.js';
+
+/** Upserts the scheduler of every sensor of this node; returns the scheduler ids. */
+export async function upsertSensorSchedules(
+  queue: Queue<TrainSensorPayload>,
+  config: Pick<TrainerConfig, 'schedule' | 'sensors' | 'training' | 'worker'>,
+): Promise<string[]> {
+  const ids: string[] = [];
+  for (const sensor of config.sensors) {
+    const id = schedulerId(sensor.name);
+    await queue.upsertJobScheduler(
+      id,
+      { pattern: config.schedule.cron, tz: config.schedule.timezone },
+      {
+        name: TRAIN_SENSOR_JOB,
+        data: { sensor, training: config.training },
+        opts: {
+          attempts: config.worker.attempts,
+          backoff: { type: 'exponential', delay: config.worker.backoffMs },
+          removeOnComplete: { count: config.worker.keepCompleted },
+          // Failed jobs stay, with their reason, for `trainer status` and post-mortems.
+          removeOnFail: { count: config.worker.keepFailed },
+        },
+      },
+    );
+    ids.push(id);
+  }
+  return ids;
+}

@@ -1,0 +1,16 @@
+/** Where a sensor's training data comes from: Druid (druid-source.ts) or a file (file-source.ts). */
+import type { SensorConfig } from '../config.js';
+import type { LabeledSeries } from './train-function.js';
+
+export interface TrainingInterval {
+  start: Date;
+  end: Date;
+}
+
+export interface TrainingDataSource {
+  /**
+   * The sensor's training series: one per configured granularity (Druid, labelled by granularity) or the file's
+   * single series (labelled `file`). Rows in time order; a granularity with no rows yields an empty series.
+   */
+  load(sensor: SensorConfig, interval: TrainingInterval): Promise<LabeledSeries[]>;
+}

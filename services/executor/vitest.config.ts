@@ -1,7 +1,9 @@
 import { defineProject } from 'vitest/config';
 
 // "source" resolves workspace packages to their TypeScript sources, so tests never run against a stale dist.
+// Vite applies `resolve.conditions` to the client environment only; tests run in the SSR one, hence `ssr`.
 export default defineProject({
   resolve: { conditions: ['source'] },
+  ssr: { resolve: { conditions: ['source'], externalConditions: ['source'] } },
   test: { include: ['src/**/*.test.ts', 'test/**/*.test.ts'] },
 });

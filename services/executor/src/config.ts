@@ -1,0 +1,61 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+
+/**
+ * The executor's whole configuration: one TypeBox schema over the environment, parsed once at startup (fail fast)
+ * and passed down. Nothing else reads `process.env`; `.env.example` lists every key.
+ * To add keys (e.g. the metric-detection API), add properties here and to `.env.example`.
+ */
+export const ConfigSchema = Type.Object({
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+  HOST: Type.String({ minLength: 1, default: '0.0.0.0' }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info' },
+  ),
+  /** When set, logs also go to `${LOG_DIR}/executor.log` (stdout always). */
+  LOG_DIR: Type.Optional(Type.String({ minLength: 1 })),
+  /** Station state, outbox and outlier history; created if missing. */
+  STATE_DIR: Type.String({ minLength: 1, default: './var/state' }),
+  /** fsync every state write (survives power loss; kill -9 is survived without it: the page cache stays). */
+  STATE_FSYNC: Type.Boolean({ default: false }),
+  /** Outliers kept per station in the readable history (GET /stations/:id/outliers). */
+  OUTLIER_HISTORY_LIMIT: Type.Integer({ minimum: 1, default: 10000 }),
+  /** Request body limit in bytes; larger bodies get 400. */
+  BODY_LIMIT: Type.Integer({ minimum: 1024, default: 4 * 1024 * 1024 }),
+  /** Data server base URL; without it outliers are only kept locally. */
+  DATA_SERVER_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://' })),
+  /** Timeout of one delivery attempt. */
+  OUTBOX_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 5000 }),
+  /** First retry delay; doubles per attempt up to OUTBOX_RETRY_MAX_MS, with full jitter. */
+  OUTBOX_RETRY_BASE_MS: Type.Integer({ minimum: 1, default: 200 }),
+  OUTBOX_RETRY_MAX_MS: Type.Integer({ minimum: 1, default: 30000 }),
+  /** Stations delivered in parallel (each station's entries stay in order). */
+  OUTBOX_CONCURRENCY: Type.Integer({ minimum: 1, default: 16 }),
+  /** How long delivered entries may stay on disk before their removal is written. */
+  OUTBOX_ACK_FLUSH_MS: Type.Integer({ minimum: 1, default: 1000 }),
+  /** Grace period for in-flight work at shutdown. */
+  SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 10000 }),
+});
+
+export type Config = Static<typeof ConfigSchema>;
+
+/**
+ * Parses the environment into a Config: applies defaults, converts strings to numbers/booleans, and throws one
+ * error listing every invalid key.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const keys = Object.keys(ConfigSchema.properties);
+  const raw: Record<string, unknown> = {};
+  for (const key of keys) {
+    const value = env[key];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const converted = Value.Convert(ConfigSchema, Value.Default(ConfigSchema, raw));
+  const errors = [...Value.Errors(ConfigSchema, converted)];
+  if (errors.length > 0) {
+    const detail = errors.map((e) => `${e.path.slice(1) || '(root)'}: ${e.message}`).join('; ');
+    throw new Error(`Invalid configuration: ${detail}`);
+  }
+  return converted as Config;
+}

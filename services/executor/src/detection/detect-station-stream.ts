@@ -1,0 +1,90 @@
+import type { HistoryEntry, Station } from '../station/station-state.js';
+
+/** One sample of a /detection block, timestamps already parsed. Absent or null values are missing. */
+export interface StationSample {
+  timestamp: string;
+  time: number;
+  values: Readonly<Record<string, number | null | undefined>>;
+}
+
+/** The dates (as sent) this block revealed as outliers for one variable, in stream order. */
+export interface VariableOutliers {
+  variable: string;
+  dates: string[];
+}
+
+export interface BlockResult {
+  outliers: VariableOutliers[];
+  /** The same outliers with scores, numbered from `station.historyNext`. */
+  history: HistoryEntry[];
+  skipped: { missing: number; stale: number; unknown: number };
+}
+
+/**
+ * Feeds one block to a station's detectors, sample by sample in the order given. Per variable: a missing value is
+ * skipped and counted; a timestamp not newer than the last accepted one (a re-sent block) is skipped and counted,
+ * so re-sends never duplicate outliers; otherwise the value is pushed and its timestamp kept until the detector
+ * scores it (possibly in a later block). Values of variables the station does not know are ignored and counted.
+ *
+ * Mutates the station (detectors, counters, `blocks`, `historyNext`); the caller persists it or reloads it.
+ */
+export function detectStationStream(station: Station, samples: readonly StationSample[]): BlockResult {
+  const block = station.blocks + 1;
+  const dates = new Map<string, string[]>();
+  const history: HistoryEntry[] = [];
+  const skipped = { missing: 0, stale: 0, unknown: 0 };
+
+  for (const sample of samples) {
+    for (const name in sample.values) {
+      if (sample.values[name] != null && !station.variables.has(name)) skipped.unknown++;
+    }
+    for (const [name, v] of station.variables) {
+      const value = sample.values[name];
+      if (value == null) {
+        v.missing++;
+        skipped.missing++;
+        continue;
+      }
+      if (v.lastTime !== null && sample.time <= v.lastTime) {
+        v.stale++;
+        skipped.stale++;
+        continue;
+      }
+      v.lastTime = sample.time;
+      v.lastTimestamp = sample.timestamp;
+      v.pending.push(sample.timestamp);
+      const scored = v.detector.push(value);
+      if (scored.length === 0) continue;
+      for (const s of scored) {
+        if (!s.outlier) continue;
+        const date = v.pending[s.seq - v.pendingStart];
+        if (date === undefined) throw new Error(`detector of ${name} scored unknown seq ${s.seq}`);
+        v.outliers++;
+        const list = dates.get(name);
+        if (list) list.push(date);
+        else dates.set(name, [date]);
+        history.push({
+          n: station.historyNext + history.length,
+          block,
+          variable: name,
+          date,
+          score: s.score,
+        });
+      }
+      // Samples are scored in seq order, so everything up to the last scored one is settled.
+      const settled = scored[scored.length - 1]!.seq + 1 - v.pendingStart;
+      v.pending.splice(0, settled);
+      v.pendingStart += settled;
+    }
+  }
+
+  station.blocks = block;
+  station.unknown += skipped.unknown;
+  station.historyNext += history.length;
+  const outliers: VariableOutliers[] = [];
+  for (const name of station.variables.keys()) {
+    const list = dates.get(name);
+    if (list) outliers.push({ variable: name, dates: list });
+  }
+  return { outliers, history, skipped };
+}

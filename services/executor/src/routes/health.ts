@@ -1,0 +1,21 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+
+const Status = Type.Object({ status: Type.String(), stations: Type.Optional(Type.Integer()) });
+
+/** Liveness (the process answers) and readiness (station state loaded). */
+const healthRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
+  fastify.get('/health', { schema: { tags: ['health'], response: { 200: Status } } }, async () => ({
+    status: 'ok',
+  }));
+  fastify.get(
+    '/ready',
+    { schema: { tags: ['health'], response: { 200: Status, 503: Status } } },
+    async (_request, reply) => {
+      if (!fastify.stations.ready) return reply.code(503).send({ status: 'loading' });
+      return { status: 'ready', stations: fastify.stations.list().length };
+    },
+  );
+};
+
+export default healthRoutes;

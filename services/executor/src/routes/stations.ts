@@ -1,0 +1,104 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Static } from '@sinclair/typebox';
+import { stationNotFound } from '../errors.js';
+import { ErrorReply } from '../schemas/common.js';
+import {
+  ListQuery,
+  OutliersPage,
+  OutliersQuery,
+  StationDetail,
+  StationList,
+  StationParams,
+} from '../schemas/stations.js';
+import type { Station } from '../station/station-state.js';
+
+/** Read-only views of the stations: list, detail, and the bounded history of detected outliers. */
+const stationsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
+  fastify.get(
+    '/stations',
+    {
+      schema: { tags: ['stations'], querystring: ListQuery, response: { 200: StationList, 400: ErrorReply } },
+    },
+    async (request) => {
+      const all = fastify.stations.list();
+      const { limit, offset } = request.query;
+      return {
+        total: all.length,
+        stations: all.slice(offset, offset + limit).map((s) => ({
+          id_estacio: s.id,
+          variables: [...s.variables.keys()],
+          blocks: s.blocks,
+          updatedAt: s.updatedAt,
+        })),
+      };
+    },
+  );
+
+  fastify.get(
+    '/stations/:id',
+    {
+      schema: {
+        tags: ['stations'],
+        params: StationParams,
+        response: { 200: StationDetail, 400: ErrorReply, 404: ErrorReply },
+      },
+    },
+    async (request) => {
+      const station = fastify.stations.get(request.params.id);
+      if (!station) throw stationNotFound(request.params.id);
+      return describe(station);
+    },
+  );
+
+  fastify.get(
+    '/stations/:id/outliers',
+    {
+      schema: {
+        tags: ['stations'],
+        params: StationParams,
+        querystring: OutliersQuery,
+        response: { 200: OutliersPage, 400: ErrorReply, 404: ErrorReply },
+      },
+    },
+    async (request) => {
+      const page = await fastify.stations.history(
+        request.params.id,
+        request.query.cursor,
+        request.query.limit,
+      );
+      if (!page) throw stationNotFound(request.params.id);
+      return { outliers: page.entries, nextCursor: page.nextCursor };
+    },
+  );
+};
+
+function describe(station: Station): Static<typeof StationDetail> {
+  let outliers = 0;
+  const variables: Static<typeof StationDetail>['variables'] = Object.create(null);
+  for (const [name, v] of station.variables) {
+    outliers += v.outliers;
+    variables[name] = {
+      detector: v.detector.kind,
+      options: v.options,
+      samples: v.detector.seen,
+      warmingUp: v.detector.warmingUp,
+      pending: v.pending.length,
+      lastTimestamp: v.lastTimestamp,
+      outliers: v.outliers,
+      missing: v.missing,
+      stale: v.stale,
+    };
+  }
+  return {
+    id_estacio: station.id,
+    createdAt: station.createdAt,
+    updatedAt: station.updatedAt,
+    blocks: station.blocks,
+    outliers,
+    unknown: station.unknown,
+    outboxPending: station.outbox.length,
+    variables,
+  };
+}
+
+export default stationsRoutes;

@@ -1,0 +1,122 @@
+import type { StreamDetector, StreamDetectorOptions, StreamDetectorState } from '@outliers/core';
+
+/** Live state of one variable of one station. */
+export interface VariableState {
+  /** Normalised options, including the derived seed. */
+  options: StreamDetectorOptions;
+  detector: StreamDetector;
+  /**
+   * Timestamps (as the client sent them) of pushed samples whose score is not known yet: `pending[i]` belongs to
+   * seq `pendingStart + i`. A windowed detector reports up to W-1 samples back, so this holds at most W entries.
+   */
+  pending: string[];
+  pendingStart: number;
+  /** Epoch ms of the last accepted sample; later samples must be strictly newer. */
+  lastTime: number | null;
+  lastTimestamp: string | null;
+  /** Samples with no value (null or absent) for this variable. */
+  missing: number;
+  /** Samples ignored because their timestamp was not newer than `lastTime` (re-sent blocks). */
+  stale: number;
+  outliers: number;
+}
+
+/** A delivery to the data server, stored with the station state so both change in one atomic write. */
+export interface OutboxEntry {
+  /** Per-station sequence; deliveries follow it. */
+  seq: number;
+  /** Idempotency-Key header: stable for the entry, unique across stations and re-created stations. */
+  key: string;
+  path: '/outliers' | '/outliers/validate';
+  body: unknown;
+}
+
+export interface Station {
+  id: string;
+  /** Random id of this station's life, so idempotency keys never repeat after a station is re-created. */
+  epoch: string;
+  createdAt: string;
+  updatedAt: string;
+  variables: Map<string, VariableState>;
+  /** Blocks applied by /detection. */
+  blocks: number;
+  /** Values of variables that were not initialised (ignored). */
+  unknown: number;
+  outbox: OutboxEntry[];
+  nextEntrySeq: number;
+  /** Number of the next outlier-history entry; entries numbered from here on were never committed. */
+  historyNext: number;
+}
+
+/** One flagged sample, as kept in the readable history. */
+export interface HistoryEntry {
+  n: number;
+  block: number;
+  variable: string;
+  date: string;
+  score: number;
+}
+
+/** The persisted form of a Station (plain JSON). */
+export interface StationRecord {
+  formatVersion: 1;
+  id: string;
+  epoch: string;
+  createdAt: string;
+  updatedAt: string;
+  blocks: number;
+  unknown: number;
+  nextEntrySeq: number;
+  historyNext: number;
+  outbox: OutboxEntry[];
+  variables: Record<string, VariableRecord>;
+}
+
+export interface VariableRecord extends Omit<VariableState, 'detector'> {
+  detector: StreamDetectorState;
+}
+
+/** Restores a detector from its serialised state (the registry of @outliers/core). */
+export type RestoreDetector = (state: StreamDetectorState) => StreamDetector;
+
+export function toRecord(station: Station, extraOutbox: readonly OutboxEntry[] = []): StationRecord {
+  // No prototype: a variable may be called `__proto__`.
+  const variables: Record<string, VariableRecord> = Object.create(null);
+  for (const [name, v] of station.variables) {
+    variables[name] = { ...v, detector: v.detector.toJSON() };
+  }
+  return {
+    formatVersion: 1,
+    id: station.id,
+    epoch: station.epoch,
+    createdAt: station.createdAt,
+    updatedAt: station.updatedAt,
+    blocks: station.blocks,
+    unknown: station.unknown,
+    nextEntrySeq: station.nextEntrySeq,
+    historyNext: station.historyNext,
+    outbox: extraOutbox.length > 0 ? [...station.outbox, ...extraOutbox] : station.outbox,
+    variables,
+  };
+}
+
+export function fromRecord(record: StationRecord, restore: RestoreDetector): Station {
+  if (record.formatVersion !== 1)
+    throw new Error(`unsupported station format ${String(record.formatVersion)}`);
+  const variables = new Map<string, VariableState>();
+  for (const [name, v] of Object.entries(record.variables)) {
+    variables.set(name, { ...v, detector: restore(v.detector) });
+  }
+  return {
+    id: record.id,
+    epoch: record.epoch,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+    blocks: record.blocks,
+    unknown: record.unknown,
+    nextEntrySeq: record.nextEntrySeq,
+    historyNext: record.historyNext,
+    outbox: record.outbox,
+    variables,
+  };
+}

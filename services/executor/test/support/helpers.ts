@@ -1,0 +1,108 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { buildApp } from '../../src/app.js';
+import { type Config, loadConfig } from '../../src/config.js';
+import type { DetectorBackend } from '../../src/detection/initialize-station.js';
+import { thresholdBackend } from './threshold-detector.js';
+
+export async function tempDir(): Promise<{ path: string; remove: () => Promise<void> }> {
+  const path = await mkdtemp(join(tmpdir(), 'executor-test-'));
+  return { path, remove: () => rm(path, { recursive: true, force: true }) };
+}
+
+export function testConfig(env: Record<string, string>): Config {
+  return loadConfig({ LOG_LEVEL: 'silent', OUTBOX_RETRY_BASE_MS: '20', OUTBOX_RETRY_MAX_MS: '200', ...env });
+}
+
+/** The app on the given state dir, state loaded; the threshold detector unless another backend is given. */
+export async function startApp(
+  config: Config,
+  backend: DetectorBackend = thresholdBackend,
+): Promise<FastifyInstance> {
+  const app = await buildApp(config, { backend, logger: pino({ level: 'silent' }) });
+  await app.ready();
+  await app.stations.load();
+  return app;
+}
+
+export interface Received {
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: unknown;
+}
+
+/** A data server stand-in on 127.0.0.1 that records every POST; `stop()` and `start()` simulate an outage. */
+export class Receiver {
+  readonly requests: Received[] = [];
+  private server: Server | undefined;
+  port = 0;
+
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        this.requests.push({
+          path: req.url ?? '',
+          headers: req.headers,
+          body: JSON.parse(Buffer.concat(chunks).toString('utf8')),
+        });
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
+    this.port = (this.server.address() as AddressInfo).port;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Resolves once `predicate` holds for the recorded requests (polling), or rejects after `timeoutMs`. */
+  async waitFor(predicate: (requests: Received[]) => boolean, timeoutMs = 5000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!predicate(this.requests)) {
+      if (Date.now() > deadline) throw new Error(`receiver: condition not met within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+}
+
+/** Timestamps 15 minutes apart from 2021-01-01 00:00:00, in the contract's format. */
+export function timestamps(count: number, start = 0): string[] {
+  const base = Date.UTC(2021, 0, 1);
+  return Array.from({ length: count }, (_, i) =>
+    new Date(base + (start + i) * 900_000).toISOString().replace('T', ' ').slice(0, 19),
+  );
+}
+
+/** A /detection body in the nested (`values`) or flat form. */
+export function block(
+  station: string,
+  times: readonly string[],
+  values: Record<string, readonly (number | null | undefined)[]>,
+  form: 'nested' | 'flat' = 'nested',
+) {
+  const mostres = times.map((timestamp, i) => {
+    const vals: Record<string, number | null> = {};
+    for (const [name, series] of Object.entries(values)) {
+      const v = series[i];
+      if (v !== undefined) vals[name] = v;
+    }
+    return form === 'nested' ? { timestamp, values: vals } : { timestamp, ...vals };
+  });
+  return { id_estacio: station, numero_mostres: mostres.length, mostres };
+}

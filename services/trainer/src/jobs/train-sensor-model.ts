@@ -1,0 +1,115 @@
+/**
+ * One training of one sensor: load its series, train, then publish unless the new model is clearly worse than the
+ * current one, and prune old versions. Shared by `run-once` and the cluster worker.
+ */
+
+import type { ModelStore } from '@outliers/model-store';
+import { UnrecoverableError } from 'bullmq';
+import { keepAside } from '../artifacts/keep-aside.js';
+import type { PublishSettings } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { TrainSensorPayload } from '../queues.js';
+import type { TrainingDataSource } from '../training/data-source.js';
+import { lookBackMs } from '../training/look-back.js';
+import type { TrainFunction } from '../training/train-function.js';
+
+/** Look-back when a sensor configures none: the last 24 hours, as the reference trained. */
+export const DEFAULT_LOOK_BACK = 'P1D';
+
+export interface TrainSensorDeps {
+  source: TrainingDataSource;
+  train: TrainFunction;
+  store: ModelStore;
+  publish: PublishSettings;
+  log: Logger;
+  /** Recorded in the manifest: which node trained the model. */
+  node: string;
+  now?: () => number;
+}
+
+export interface TrainingOutcome {
+  sensor: string;
+  published: boolean;
+  /** The published version, or where the rejected model was kept aside. */
+  version?: string;
+  keptAsideAt?: string;
+  validationLoss: number;
+  currentValidationLoss?: number;
+  rows: number;
+  durationMs: number;
+}
+
+export async function trainSensorModel(
+  payload: TrainSensorPayload,
+  deps: TrainSensorDeps,
+): Promise<TrainingOutcome> {
+  const { sensor, training } = payload;
+  const started = deps.now?.() ?? Date.now();
+  const end = new Date(started);
+  const interval = { start: new Date(started - lookBackMs(sensor.lookBack ?? DEFAULT_LOOK_BACK)), end };
+
+  const series = (await deps.source.load(sensor, interval)).filter((s) => s.rows.length > 0);
+  const rows = series.reduce((n, s) => n + s.rows.length, 0);
+  if (rows === 0) {
+    // Retrying minutes later will not conjure a day of data; the next scheduled tick tries again.
+    throw new UnrecoverableError(
+      `no training data for sensor "${sensor.name}" between ${interval.start.toISOString()} and ${end.toISOString()}`,
+    );
+  }
+  deps.log.info({ sensor: sensor.name, series: series.length, rows }, 'training data loaded');
+
+  const model = await deps.train(series, {
+    metrics: sensor.metrics,
+    epochs: training.epochs,
+    batchSize: training.batchSize,
+    k: training.k,
+    window: training.window,
+    stride: training.stride,
+    seed: training.seed,
+  });
+  if (!Number.isFinite(model.validationLoss)) {
+    throw new Error(`training of sensor "${sensor.name}" diverged: validation loss ${model.validationLoss}`);
+  }
+  const durationMs = (deps.now?.() ?? Date.now()) - started;
+  const metadata = {
+    ...model.metadata,
+    validationLoss: model.validationLoss,
+    trainingLoss: model.trainingLoss,
+    trainedAt: new Date(started).toISOString(),
+    durationMs,
+    rows,
+    granularities: sensor.granularities ?? [],
+    metrics: sensor.metrics,
+    node: deps.node,
+  };
+
+  const current = await deps.store.manifest(sensor.name);
+  const currentLoss = current?.metadata?.validationLoss;
+  const outcome = { sensor: sensor.name, validationLoss: model.validationLoss, rows, durationMs };
+  if (typeof currentLoss === 'number' && !(model.validationLoss <= currentLoss * deps.publish.maxLossRatio)) {
+    const keptAsideAt = await keepAside(deps.publish.rejectedDirectory, sensor.name, model.files, metadata);
+    deps.log.warn(
+      {
+        sensor: sensor.name,
+        validationLoss: model.validationLoss,
+        currentValidationLoss: currentLoss,
+        keptAsideAt,
+      },
+      'new model clearly worse than the current one: not published',
+    );
+    return { ...outcome, published: false, keptAsideAt, currentValidationLoss: currentLoss };
+  }
+
+  const manifest = await deps.store.publish(sensor.name, model.files, metadata);
+  await deps.store.prune(sensor.name, deps.publish.keepVersions);
+  deps.log.info(
+    { sensor: sensor.name, version: manifest.version, validationLoss: model.validationLoss, durationMs },
+    'model published',
+  );
+  return {
+    ...outcome,
+    published: true,
+    version: manifest.version,
+    ...(typeof currentLoss === 'number' ? { currentValidationLoss: currentLoss } : {}),
+  };
+}

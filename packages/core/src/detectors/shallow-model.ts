@@ -22,7 +22,6 @@ import { triangularSmooth } from '../filters/triangular-smoothing.js';
 import { IsolationForest } from '../forest/isolation-forest.js';
 import type { MetricDetection, MetricRow } from '../metric-detection.js';
 import { dayAngle, validateMetricRows, weekAngle } from '../metric-rows.js';
-import { quantile } from '../stats/quantile.js';
 
 /** Share of rows the forest scores are expected to isolate at most (the reference's `contamination`). */
 export const TAIL_FRACTION = 0.01;
@@ -34,11 +33,22 @@ export interface ShallowOptions {
   sensitivity?: number;
   /** Forest seed (safe integer). @default 0 */
   seed?: number;
-  /** Trees in the forest; more trees steady the scores near the threshold. @default 200 */
+  /** Trees in the forest; more trees steady the scores near the threshold. @default 500 */
   trees?: number;
 }
 
-export const SHALLOW_DEFAULTS = { metric: 'bytes', sensitivity: 0.95, seed: 0, trees: 200 } as const;
+export const SHALLOW_DEFAULTS = { metric: 'bytes', sensitivity: 0.95, seed: 0, trees: 500 } as const;
+
+/**
+ * The highest score outside the top m = max(1, floor(TAIL_FRACTION * n)): an order statistic, not an
+ * interpolation, so the scores of the candidates above it never move their own bar. 1 (nothing can pass) for a
+ * single row.
+ */
+function tailAnchor(scores: Float64Array): number {
+  const top = Math.max(1, Math.floor(TAIL_FRACTION * scores.length));
+  if (scores.length <= top) return 1;
+  return Float64Array.from(scores).sort()[scores.length - 1 - top]!;
+}
 
 /**
  * Judges every row of `rows` for one metric.
@@ -79,7 +89,7 @@ export function shallowDetect(rows: readonly MetricRow[], options: ShallowOption
     maxTrainingRows: n,
   }).fit(features);
   const scores = forest.score(features);
-  const threshold = 1 - sensitivity * (1 - quantile(scores, 1 - TAIL_FRACTION));
+  const threshold = 1 - sensitivity * (1 - tailAnchor(scores));
 
   let above = 0;
   let below = 0;

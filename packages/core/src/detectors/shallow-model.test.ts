@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { dailyTraffic } from '../../test/fixtures/daily-traffic.js';
+import { loadRedborderRows } from '../../test/fixtures/redborder/load.js';
+import { InvalidInputError } from '../errors.js';
+import { triangularSmooth } from '../filters/triangular-smoothing.js';
+import type { MetricRow } from '../metric-detection.js';
+import { shallowDetect } from './shallow-model.js';
+
+const bytes = loadRedborderRows('druid_bytes_239x1h');
+const flagged = (rows: readonly MetricRow[], options = {}) =>
+  shallowDetect(rows, options)
+    .points.filter((p) => p.anomalous)
+    .map((p) => new Date(p.time).toISOString());
+
+describe('shallowDetect', () => {
+  it('flags exactly the reference result on the 239 hourly bytes with the defaults', () => {
+    expect(flagged(bytes)).toEqual(['2024-05-31T08:00:00.000Z']);
+  });
+
+  it('flags the 08:00 burst for every seed, and at most the next-strongest hour besides', () => {
+    for (let seed = 1; seed <= 8; seed++) {
+      const found = flagged(bytes, { seed });
+      expect(found).toContain('2024-05-31T08:00:00.000Z');
+      expect(found.every((t) => ['2024-05-31T08:00:00.000Z', '2024-05-29T10:00:00.000Z'].includes(t))).toBe(
+        true,
+      );
+    }
+  });
+
+  it('returns one point per row with the smoothed series as expected value and a band holding every normal row', () => {
+    const detection = shallowDetect(bytes);
+    expect(detection.model).toBe('shallow');
+    expect(detection.metrics).toEqual(['bytes']);
+    expect(detection.points.map((p) => p.time)).toEqual(bytes.map((r) => r.time));
+    const smoothed = triangularSmooth(bytes.map((r) => r.values.bytes!));
+    detection.points.forEach((p, i) => {
+      expect(p.observed.bytes).toBe(bytes[i]!.values.bytes);
+      expect(p.expected.bytes).toBeCloseTo(smoothed[i]!, 3);
+      expect(p.lower.bytes!).toBeLessThanOrEqual(p.expected.bytes!);
+      expect(p.upper.bytes!).toBeGreaterThanOrEqual(p.expected.bytes!);
+      expect(p.anomalous).toBe(p.score > 1);
+      expect(p.exceeded).toEqual(p.anomalous ? ['bytes'] : []);
+      if (!p.anomalous) {
+        expect(p.observed.bytes!).toBeGreaterThanOrEqual(p.lower.bytes!);
+        expect(p.observed.bytes!).toBeLessThanOrEqual(p.upper.bytes!);
+      }
+    });
+    const spike = detection.points.find((p) => p.anomalous)!;
+    expect(spike.observed.bytes!).toBeGreaterThan(spike.upper.bytes!);
+  });
+
+  it('sensitivity 0 flags nothing; 1 flags the top 1 % (2 of 239 rows); more sensitivity never flags fewer', () => {
+    expect(flagged(bytes, { sensitivity: 0 })).toEqual([]);
+    expect(flagged(bytes, { sensitivity: 1 })).toHaveLength(2);
+    const counts = [0.5, 0.9, 0.95, 0.99, 1].map((sensitivity) => flagged(bytes, { sensitivity }).length);
+    expect(counts).toEqual([...counts].sort((a, b) => a - b));
+  });
+
+  it('is reproducible from its seed and leaves the input untouched', () => {
+    const copy = structuredClone(bytes);
+    expect(shallowDetect(bytes, { seed: 7 })).toEqual(shallowDetect(bytes, { seed: 7 }));
+    expect(bytes).toEqual(copy);
+  });
+
+  it('finds a spike planted in a day of one-minute traffic, and nothing else', () => {
+    const rows = dailyTraffic({ rows: 1440, seed: 3 });
+    rows[900]!.values.bytes! *= 6;
+    expect(flagged(rows)).toEqual([new Date(rows[900]!.time).toISOString()]);
+  });
+
+  it('judges the chosen metric and handles very short series', () => {
+    const traffic = loadRedborderRows('druid_traffic_60x1m');
+    expect(shallowDetect(traffic, { metric: 'pkts' }).metrics).toEqual(['pkts']);
+    for (const n of [1, 2, 3]) {
+      const points = shallowDetect(bytes.slice(0, n)).points;
+      expect(points).toHaveLength(n);
+      expect(points.every((p) => Number.isFinite(p.score) && !p.anomalous)).toBe(true);
+    }
+  });
+
+  it('rejects bad input naming the field', () => {
+    const fieldOf = (f: () => unknown) => {
+      try {
+        f();
+      } catch (error) {
+        expect(error).toBeInstanceOf(InvalidInputError);
+        return (error as InvalidInputError).argument;
+      }
+      throw new Error('did not throw');
+    };
+    expect(fieldOf(() => shallowDetect([]))).toBe('rows');
+    expect(fieldOf(() => shallowDetect(bytes, { metric: 'pkts' }))).toBe('rows[0].values.pkts');
+    const withNaN = structuredClone(bytes);
+    withNaN[5]!.values.bytes = Number.NaN;
+    expect(fieldOf(() => shallowDetect(withNaN))).toBe('rows[5].values.bytes');
+    const unordered = [bytes[1]!, bytes[0]!];
+    expect(fieldOf(() => shallowDetect(unordered))).toBe('rows[1].time');
+    expect(fieldOf(() => shallowDetect(bytes, { sensitivity: 1.5 }))).toBe('sensitivity');
+  });
+});

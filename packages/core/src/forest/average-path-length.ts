@@ -1,0 +1,36 @@
+/** Euler-Mascheroni constant gamma (numpy's `np.euler_gamma`). */
+const EULER_MASCHERONI = 0.5772156649015329;
+
+/**
+ * c(n), the average path length of an unsuccessful search in a binary search tree of n keys, which is also the
+ * average depth at which an isolation tree isolates a point among n (Liu, Ting & Zhou 2008, eq. 1):
+ *
+ *   c(n) = 2 H(n - 1) - 2 (n - 1) / n   with the harmonic number H(i) approximated by ln(i) + gamma,
+ *   c(2) = 1,   c(n) = 0 for n <= 1.
+ *
+ * Exactly scikit-learn's `sklearn.ensemble._iforest._average_path_length` (1.2).
+ *
+ * @example
+ * averagePathLength(256); // 10.244770920119917
+ */
+export function averagePathLength(n: number): number {
+  if (n <= 1) return 0;
+  if (n === 2) return 1;
+  return 2 * (Math.log(n - 1) + EULER_MASCHERONI) - (2 * (n - 1)) / n;
+}
+
+/**
+ * The isolation forest anomaly score s(x, psi) = 2^(-E[h(x)] / c(psi)) in (0, 1] (Liu, Ting & Zhou 2008, eq. 2),
+ * from the mean path length E[h(x)] over the trees and the subsample size psi each tree was grown on. Near 1:
+ * anomaly; well below 0.5: normal; about 0.5 everywhere: no distinct anomaly.
+ *
+ * A forest grown on a single sample has c(1) = 0 and E[h] = 0; like scikit-learn, the ratio is then taken as 1,
+ * so the score is 0.5 (nothing can be told apart).
+ *
+ * @example
+ * anomalyScore(averagePathLength(256), 256); // 0.5
+ */
+export function anomalyScore(meanPathLength: number, subsampleSize: number): number {
+  const c = averagePathLength(subsampleSize);
+  return c === 0 ? 0.5 : 2 ** (-meanPathLength / c);
+}

@@ -1,4 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { DruidClient } from '@outliers/druid';
+import type { ModelStore } from '@outliers/model-store';
 import Fastify, {
   type FastifyError,
   type FastifyInstance,
@@ -8,9 +10,12 @@ import Fastify, {
 import pino, { type Logger } from 'pino';
 import type { Config } from './config.js';
 import type { DetectorBackend } from './detection/initialize-station.js';
+import druidClientPlugin from './plugins/druid-client.js';
+import modelStorePlugin from './plugins/model-store.js';
 import outboxPlugin from './plugins/outbox.js';
 import stationServicePlugin from './plugins/station-service.js';
 import swaggerPlugin from './plugins/swagger.js';
+import druidQueryRoutes from './routes/druid-query.js';
 import healthRoutes from './routes/health.js';
 import stationStreamRoutes from './routes/station-stream.js';
 import stationsRoutes from './routes/stations.js';
@@ -25,6 +30,10 @@ export interface AppDeps {
   store?: StationStore;
   /** Default: the detector registry of @outliers/core. */
   backend?: DetectorBackend;
+  /** Metric models; default: createModelStore (S3_BUCKET → S3, else MODEL_DIR). */
+  modelStore?: ModelStore;
+  /** Default: a DruidClient on DRUID_URL (none when unset). */
+  druid?: DruidClient;
 }
 
 /**
@@ -56,10 +65,13 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   // Application decorators
   await app.register(stationServicePlugin, { config, store, backend });
   await app.register(outboxPlugin, { config });
+  await app.register(modelStorePlugin, { config, ...(deps.modelStore ? { store: deps.modelStore } : {}) });
+  await app.register(druidClientPlugin, { config, ...(deps.druid ? { client: deps.druid } : {}) });
   // Routes
   await app.register(healthRoutes);
   await app.register(stationStreamRoutes, { backend });
   await app.register(stationsRoutes);
+  await app.register(druidQueryRoutes, { config });
 
   return app as unknown as FastifyInstance;
 }

@@ -36,6 +36,27 @@ export const ConfigSchema = Type.Object({
   OUTBOX_ACK_FLUSH_MS: Type.Integer({ minimum: 1, default: 1000 }),
   /** Grace period for in-flight work at shutdown. */
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 10000 }),
+  // Metric detection API (POST /api/v1/outliers)
+  /** Druid broker or router base URL (queries go to {DRUID_URL}/druid/v2/); without it only `data` is served. */
+  DRUID_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  /** Per-attempt Druid timeout; a timeout answers 504. */
+  DRUID_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 30000 }),
+  /** Disk model store root, used when S3_BUCKET is not set. */
+  MODEL_DIR: Type.String({ minLength: 1, default: './var/models' }),
+  /** S3-compatible endpoint (MinIO, s3rver); unset for AWS. Requires S3_BUCKET. */
+  S3_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://' })),
+  /** Selects the S3 model store; credentials come from the standard AWS chain. */
+  S3_BUCKET: Type.Optional(Type.String({ minLength: 1 })),
+  S3_PREFIX: Type.Optional(Type.String()),
+  S3_REGION: Type.Optional(Type.String({ minLength: 1 })),
+  /** Minimum time between two checks of one model's manifest for a newer version. */
+  MODEL_REFRESH_MS: Type.Integer({ minimum: 0, default: 60000 }),
+  /** Model used when the request names none and the query's sensor has none; else the shallow model. */
+  DEFAULT_MODEL: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$' })),
+  /** Metric whose expected value, forecast and bounds are reported. */
+  METRIC: Type.String({ minLength: 1, default: 'bytes' }),
+  /** k-sigma override for trained models (threshold = mean + K * std of the training error); unset: the model's k. */
+  K: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
 });
 
 export type Config = Static<typeof ConfigSchema>;

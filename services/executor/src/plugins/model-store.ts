@@ -1,0 +1,53 @@
+import { createModelStore, ModelCache, type ModelManifest, type ModelStore } from '@outliers/model-store';
+import fp from 'fastify-plugin';
+import type { Config } from '../config.js';
+import type { TrainedMetricModel } from '../detection/detect-druid-query.js';
+import { loadAutoencoder } from '../detection/load-autoencoder.js';
+
+export interface MetricModels {
+  store: ModelStore;
+  cache: ModelCache<TrainedMetricModel & { dispose(): void }>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Trained metric models: the store (S3 or MODEL_DIR) and the in-memory cache refreshed every MODEL_REFRESH_MS. */
+    metricModels: MetricModels;
+  }
+}
+
+/**
+ * Decorates `metricModels`. The cache loads a model at its first use and swaps in newer versions in the background;
+ * a replaced model is disposed after a grace delay, so requests still using it finish.
+ */
+export default fp<{ config: Config; store?: ModelStore }>(
+  async (fastify, { config, store: injected }) => {
+    const store =
+      injected ??
+      createModelStore({
+        modelDir: config.MODEL_DIR,
+        s3Endpoint: config.S3_ENDPOINT,
+        s3Bucket: config.S3_BUCKET,
+        s3Prefix: config.S3_PREFIX,
+        s3Region: config.S3_REGION,
+      });
+    const log = fastify.log.child({ component: 'model-cache' });
+    const cache = new ModelCache({
+      store,
+      refreshMs: config.MODEL_REFRESH_MS,
+      load: async (files: Record<string, Uint8Array>, manifest: ModelManifest) => {
+        const model = await loadAutoencoder(files, config.K);
+        log.info({ model: manifest.name, version: manifest.version }, 'model loaded');
+        return model;
+      },
+      dispose: (model) => model.dispose(),
+      onError: (err, model) => log.error({ err, model }, 'model refresh failed; keeping the loaded version'),
+    });
+    fastify.decorate('metricModels', { store, cache });
+    fastify.addHook('onClose', () => {
+      cache.close();
+      if (!injected) (store as { close?: () => void }).close?.();
+    });
+  },
+  { name: 'model-store' },
+);

@@ -1,0 +1,73 @@
+import formbody from '@fastify/formbody';
+import multipart from '@fastify/multipart';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { shallowDetect } from '@outliers/core';
+import type { FastifyError } from 'fastify';
+import type { Config } from '../config.js';
+import { detectDruidQuery } from '../detection/detect-druid-query.js';
+import { predictionFailed } from '../detection/metric-errors.js';
+import { type BodyEncoding, decodeMetricRequest } from '../detection/metric-request.js';
+import { OutliersError, OutliersReply } from '../schemas/druid-query.js';
+
+/** The reference's sensitivity knob for the shallow model. */
+const SHALLOW_SENSITIVITY = 0.95;
+
+/**
+ * The metric-detection API of the network-traffic reference: `POST /api/v1/outliers` and its documented alias
+ * `POST /calculate`. Bodies: application/x-www-form-urlencoded or multipart/form-data (base64 fields, as the
+ * reference), or JSON. Errors answer `{"status":"error","msg","code"}` with a real HTTP status (the reference sent
+ * 200). The body parsers and the error handler are scoped to these two routes.
+ */
+const druidQueryRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (fastify, { config }) => {
+  await fastify.register(formbody, { bodyLimit: config.BODY_LIMIT });
+  await fastify.register(multipart, {
+    attachFieldsToBody: 'keyValues',
+    limits: { fieldSize: config.BODY_LIMIT, fileSize: config.BODY_LIMIT, fields: 16, files: 3, parts: 19 },
+  });
+  fastify.setErrorHandler((error: FastifyError, request, reply) => {
+    const status = error.statusCode ?? 500;
+    if (status >= 500) {
+      if (!error.code?.startsWith('EXECUTOR_')) {
+        request.log.error({ err: error }, 'metric detection failed');
+        const failure = predictionFailed();
+        return reply.code(500).send({ status: 'error', msg: failure.message, code: failure.code });
+      }
+      return reply.code(status).send({ status: 'error', msg: error.message, code: error.code });
+    }
+    request.log.info({ err: error }, 'rejected metric request');
+    // Parser errors (bad JSON, too large, unsupported type) are the client's: keep their status, name the body.
+    const msg = error.code?.startsWith('EXECUTOR_') ? error.message : `body: ${error.message}`;
+    return reply
+      .code(status === 413 ? 400 : status)
+      .send({ status: 'error', msg, code: error.code ?? 'EXECUTOR_BAD_REQUEST' });
+  });
+
+  const schema = {
+    tags: ['metrics'],
+    summary: 'Anomalies of a Druid timeseries (query run against Druid, or its response given as data)',
+    consumes: ['application/x-www-form-urlencoded', 'multipart/form-data', 'application/json'],
+    response: { 200: OutliersReply, '4xx': OutliersError, '5xx': OutliersError },
+  };
+  const handler = async (request: {
+    body: unknown;
+    headers: { 'content-type'?: string | undefined };
+    log: typeof fastify.log;
+  }) => {
+    const encoding: BodyEncoding = request.headers['content-type']?.startsWith('application/json')
+      ? 'json'
+      : 'form';
+    const fields = decodeMetricRequest(request.body, encoding);
+    return detectDruidQuery(fields, {
+      druid: fastify.druid,
+      models: fastify.metricModels.cache,
+      shallow: (rows, { metric }) => shallowDetect(rows, { metric, sensitivity: SHALLOW_SENSITIVITY }),
+      defaultModel: config.DEFAULT_MODEL,
+      metric: config.METRIC,
+      log: request.log,
+    });
+  };
+  fastify.post('/api/v1/outliers', { schema }, handler);
+  fastify.post('/calculate', { schema: { ...schema, summary: 'Alias of POST /api/v1/outliers' } }, handler);
+};
+
+export default druidQueryRoutes;

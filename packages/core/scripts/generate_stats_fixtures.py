@@ -13,7 +13,7 @@ Sources of truth:
   sens_slope, original_test, yue_wang_modification_test). pymannkendall is not installed here, so the
   transcription is first checked against the 49 cases of shared/data/reference/mann_kendall_wilcoxon.json, which
   were produced by pymannkendall itself;
-- Kalman filter: the textbook predict/update recursion of a random-walk local-level model in numpy;
+- Kalman filter: the textbook predict/update recursion of a random-walk local-level model, in 50-digit mpmath;
 - k-sigma: numpy mean and std (ddof=0, numpy's default, as the reference service used);
 - ranks: scipy.stats.rankdata(method='average').
 All inputs come from numpy's seeded default_rng, so reruns give identical files.
@@ -223,20 +223,25 @@ def wilcoxon_fixture():
 
 # ---------------------------------------------------------------- Kalman filter (textbook recursion)
 def kalman_reference(z, q, r, x0, p0):
-    """Local level model x_t = x_{t-1} + w (var q), z_t = x_t + v (var r): predict, then update, every step."""
-    x, p = x0, p0
+    """Local level model x_t = x_{t-1} + w (var q), z_t = x_t + v (var r): predict, then update, every step.
+
+    Evaluated in 50-digit mpmath so the reference is exact to the last double whatever form of the covariance
+    update is used (in doubles, (1 - K) P cancels when K is close to 1).
+    """
+    mpmath.mp.dps = 50
+    x, p, q, r = mpmath.mpf(x0), mpmath.mpf(p0), mpmath.mpf(q), mpmath.mpf(r)
     estimates, innovations, variances = [], [], []
     for obs in z:
         p = p + q
         s = p + r
         k = p / s
-        innovation = obs - x
+        innovation = mpmath.mpf(float(obs)) - x
         x = x + k * innovation
         p = (1 - k) * p
-        estimates.append(x)
-        innovations.append(innovation)
-        variances.append(s)
-    return floats(estimates), floats(innovations), floats(variances)
+        estimates.append(float(x))
+        innovations.append(float(innovation))
+        variances.append(float(s))
+    return estimates, innovations, variances
 
 
 def kalman_fixture():

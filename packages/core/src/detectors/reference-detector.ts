@@ -1,4 +1,5 @@
 import { InvalidInputError } from '../errors.js';
+import { kalmanFilter } from '../filters/kalman-filter.js';
 import { IsolationForest } from '../forest/isolation-forest.js';
 import { mannKendall } from '../stats/mann-kendall.js';
 import { wilcoxon } from '../stats/wilcoxon.js';
@@ -198,17 +199,4 @@ export class ReferenceDetector implements StreamDetector {
 
 function isNumberArray(x: unknown): x is number[] {
   return Array.isArray(x) && x.every((v) => typeof v === 'number' && Number.isFinite(v));
-}
-
-// TEMPORARY until filters/kalman-filter.ts lands.
-function kalmanFilter(x: readonly number[], o: { q: number; r: number; x0: number; p0: number }) {
-  let e = o.x0;
-  let p = o.p0;
-  return x.map((z) => {
-    const pp = p + o.q;
-    const k = pp / (pp + o.r);
-    e += k * (z - e);
-    p = (1 - k) * pp;
-    return e;
-  });
 }

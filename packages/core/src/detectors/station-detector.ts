@@ -1,4 +1,5 @@
 import { InvalidInputError } from '../errors.js';
+import { KalmanFilter, type KalmanFilterState } from '../filters/kalman-filter.js';
 import { IsolationForest } from '../forest/isolation-forest.js';
 import { mannKendall } from '../stats/mann-kendall.js';
 import { normalSf } from '../stats/normal.js';
@@ -9,7 +10,7 @@ import { SpatialRange, type SpatialRangeState } from './spatial-range.js';
 import type { ScoredSample, StreamDetector, StreamDetectorState } from './stream-detector.js';
 
 /** Trees of the sliding forest: fewer than the reference's 100, since it is refitted often and scored per sample. */
-const TREES = 50;
+const TREES = 32;
 const SAMPLE_SIZE = 256;
 /** The forest learns from at most this many recent samples (bounds state and refit cost for huge windows). */
 const MAX_TRAINING = 512;
@@ -26,7 +27,7 @@ const INNOVATION_CLIP = 4;
 /** A repeat run or a zero reading is flagged when its probability under the history is below this. */
 const RARE = 1e-4;
 /** Within the hold-off after an alarm, scores are reported scaled by this (the event was already raised). */
-const HOLD_OFF_WEIGHT = 0.5;
+const HOLD_OFF_WEIGHT = 0.25;
 const FORMAT_VERSION = 1;
 
 type Mode = 'sliding';
@@ -97,7 +98,7 @@ export class StationDetector implements StreamDetector {
   }
 
   private static likelihoodOptions(window: number) {
-    return { learning: Math.max(window, 50), memory: Math.max(20 * window, 1000) };
+    return { averaging: 10, learning: Math.max(window, 50), memory: Math.max(20 * window, 1000) };
   }
 
   get seen(): number {
@@ -182,10 +183,8 @@ export class StationDetector implements StreamDetector {
     const d = new StationDetector(options);
     d.seenCount = s.seen!;
     d.recent = [...s.recent];
-    d.sinceFit = s.sinceFit!;
-    d.slope = s.slope!;
     d.range = new SpatialRange(SPATIAL_MARGIN, { ...s.range! });
-    d.kalman = s.kalman == null ? null : KalmanFilter.fromJSON(s.kalman as never);
+    d.kalman = s.kalman == null ? null : KalmanFilter.fromJSON(s.kalman as KalmanFilterState);
     d.innovationVariance = s.innovationVariance!;
     d.likelihood = AnomalyLikelihood.fromJSON(
       s.likelihood!,
@@ -197,6 +196,9 @@ export class StationDetector implements StreamDetector {
       d.fits = s.fits! - 1;
       d.fitForest(s.training);
     }
+    // After the regrowth, which resets them.
+    d.sinceFit = s.sinceFit!;
+    d.slope = s.slope!;
     return d;
   }
 
@@ -222,6 +224,10 @@ export class StationDetector implements StreamDetector {
     if (this.runLength < 2 || this.training === null) return false;
     let repeats = 0;
     for (let i = 1; i < this.training.length; i++) if (this.training[i] === this.training[i - 1]) repeats++;
+    // A history that is one long run (a flat-lined series) makes no run news.
+    if (repeats === this.training.length - 1) return false;
+    // A history that is one long run (a flat-lined series) makes no run news.
+    if (repeats === this.training.length - 1) return false;
     // Laplace's rule of succession for the repeat probability, then the probability of the whole run.
     const p = (repeats + 1) / (this.training.length + 1);
     return this.runLength * Math.log(p) < Math.log(RARE);
@@ -241,7 +247,7 @@ export class StationDetector implements StreamDetector {
     this.range.observe(value);
     this.sinceFit++;
     const W = this.options.window;
-    const interval = Math.max(4, Math.floor((this.slope !== 0 ? W / 8 : W / 4) + 0.5));
+    const interval = Math.max(4, Math.floor((this.slope !== 0 ? W / 4 : W / 2) + 0.5));
     if (this.forest === null ? this.recent.length > this.trainingSize : this.sinceFit >= interval) {
       this.fitForest(this.recent);
     }
@@ -275,28 +281,4 @@ function trendSlope(values: readonly number[]): number {
 
 function isNumberArray(x: unknown): x is number[] {
   return Array.isArray(x) && x.every((v) => typeof v === 'number' && Number.isFinite(v));
-}
-
-// TEMPORARY until filters/kalman-filter.ts lands.
-class KalmanFilter {
-  constructor(
-    private o: { q: number; r: number; x0: number; p0: number },
-    private x = o.x0,
-    private p = o.p0,
-  ) {}
-  update(z: number) {
-    const pp = this.p + this.o.q;
-    const s = pp + this.o.r;
-    const innovation = z - this.x;
-    const k = pp / s;
-    this.x += k * innovation;
-    this.p = (1 - k) * pp;
-    return { estimate: this.x, innovation, innovationVariance: s };
-  }
-  toJSON() {
-    return { o: this.o, x: this.x, p: this.p };
-  }
-  static fromJSON(j: { o: { q: number; r: number; x0: number; p0: number }; x: number; p: number }) {
-    return new KalmanFilter(j.o, j.x, j.p);
-  }
 }

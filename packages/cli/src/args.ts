@@ -1,0 +1,12 @@
+/** Command-line arguments without the `--` separator that `pnpm run x -- ...` passes through. */
+export function cliArgs(argv = process.argv.slice(2)): string[] {
+  return argv.filter((a) => a !== '--');
+}
+
+/** Parses `--window` as an integer, or undefined when absent (the detector options validate its range). */
+export function parseWindow(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n)) throw new Error(`--window must be an integer, got '${text}'`);
+  return n;
+}

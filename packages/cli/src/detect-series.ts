@@ -1,0 +1,32 @@
+import { createStreamDetector, type ScoredSample, type StreamDetectorOptions } from '@outliers/core';
+
+/** Window used when the command line gives none. */
+export const DEFAULT_WINDOW = 128;
+
+/** Per-row verdicts of a whole series: a score in [0, 1] and the detector's decision. */
+export interface SeriesVerdicts {
+  scores: Float64Array;
+  outliers: Uint8Array;
+}
+
+/**
+ * Streams `values` through a fresh detector and collects exactly one verdict per value (flushing windowed
+ * detectors at the end). @throws {Error} if the detector scores a sample twice or never.
+ */
+export function detectSeries(values: readonly number[], options: StreamDetectorOptions): SeriesVerdicts {
+  const detector = createStreamDetector(options);
+  const scores = new Float64Array(values.length).fill(Number.NaN);
+  const outliers = new Uint8Array(values.length);
+  const record = (samples: ScoredSample[]) => {
+    for (const s of samples) {
+      if (!Number.isNaN(scores[s.seq]!)) throw new Error(`sample ${s.seq} scored twice`);
+      scores[s.seq] = s.score;
+      outliers[s.seq] = s.outlier ? 1 : 0;
+    }
+  };
+  for (const v of values) record(detector.push(v));
+  if (detector.flush) record(detector.flush());
+  const missing = scores.findIndex((s) => Number.isNaN(s));
+  if (missing >= 0) throw new Error(`sample ${missing} was never scored`);
+  return { scores, outliers };
+}

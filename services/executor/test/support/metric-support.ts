@@ -13,14 +13,15 @@ export const HOUR = 3_600_000;
 export const START = Date.UTC(2024, 4, 6);
 
 /**
- * Hourly network traffic with a daily cycle, a weekend dip and deterministic small noise (no Math.random: the
+ * Hourly network traffic with a daily cycle, a weekly cycle and deterministic small noise (no Math.random: the
  * same rows on every run). `phase` changes the noise, not the pattern.
  */
 export function trafficRows(count: number, { start = START, stepMs = HOUR, phase = 0 } = {}): MetricRow[] {
   return Array.from({ length: count }, (_, i) => {
     const time = start + i * stepMs;
     const hour = new Date(time).getUTCHours() + new Date(time).getUTCMinutes() / 60;
-    const weekend = [0, 6].includes(new Date(time).getUTCDay()) ? 0.6 : 1;
+    // A smooth weekly cycle (lowest on Sunday): real traffic has no step at midnight.
+    const weekend = 0.8 + 0.2 * Math.cos((2 * Math.PI * (time - START - 2.5 * 24 * HOUR)) / (7 * 24 * HOUR));
     const daily = 1.5 + Math.sin((2 * Math.PI * (hour - 6)) / 24);
     const noise = 1 + 0.04 * Math.sin(i * 7.31 + phase) + 0.02 * Math.cos(i * 3.17 + 2 * phase);
     const bytes = 1e8 * daily * weekend * noise;

@@ -1,0 +1,199 @@
+/**
+ * A trained autoencoder model and its detection: reconstruct every row from the slices that contain it, compare
+ * each metric with its reconstruction in scaled space, and flag the metrics whose error passes their k-sigma
+ * threshold from training.
+ *
+ * Per row t and metric m (scaled values y, reconstruction ŷ averaged over the overlapping slices; when a first
+ * pass flags values, ŷ comes from a second pass with those values replaced by their reconstruction):
+ *   error e(t, m) = |y(t, m) - ŷ(t, m)|,   threshold T(m) = mean + k * std of e(., m) over the training rows
+ *   expected = unscale(ŷ), band = [unscale(ŷ - T), unscale(ŷ + T)]   (unscale is increasing, so lower <= upper)
+ *   score = max over m of e / T;  anomalous when score > 1;  exceeded = the metrics with e > T
+ * Because the scaling is monotonic, "e > T" is exactly "the observed value is outside [lower, upper]".
+ */
+import * as tf from '@tensorflow/tfjs';
+import { InvalidInputError } from '../errors.js';
+import type { MetricDetection, MetricPoint, MetricRow } from '../metric-detection.js';
+import { validateMetricRows } from '../metric-rows.js';
+import { initBackend } from './backend.js';
+import {
+  buildFeatures,
+  type FeatureMatrix,
+  type FeatureSpec,
+  saturateMetrics,
+  unscaleMetric,
+} from './features.js';
+import {
+  decodeNetwork,
+  encodeJson,
+  encodeNetwork,
+  METADATA_JSON,
+  MODEL_JSON,
+  type ModelFiles,
+  parseJson,
+  WEIGHTS_BIN,
+} from './model-files.js';
+import { averageSlices, gatherSlices, leadingColumns, padToWindow, sliceStarts } from './slicing.js';
+
+/** Version of the model files' layout (model.json + weights.bin + metadata.json); bump on incompatible change. */
+export const FORMAT_VERSION = 1;
+
+/** Reconstruction-error statistics of one metric on the training rows (scaled space). */
+export interface MetricThreshold {
+  mean: number;
+  std: number;
+  /** mean + k * std, floored at MIN_THRESHOLD. */
+  threshold: number;
+}
+
+/** Everything needed besides the weights to use a model, and what it was trained on; stored as metadata.json. */
+export interface AutoencoderMetadata {
+  formatVersion: number;
+  /** Identifies this training run (defaults to createdAt). */
+  version: string;
+  createdAt: string;
+  metrics: string[];
+  features: FeatureSpec;
+  /** Column names of the network's input rows, metrics first. */
+  featureNames: string[];
+  window: number;
+  stride: number;
+  trainingStride: number;
+  k: number;
+  latent: number;
+  thresholds: Record<string, MetricThreshold>;
+  loss: { training: number; validation: number | null; epochs: number; batchSize: number };
+  dataRange: { from: string; to: string; rows: number; validationRows: number };
+  seed: number;
+  /** TF.js backend the model was trained on. */
+  backend: string;
+}
+
+/**
+ * Reconstruction of the metric columns of every row of a feature matrix, in scaled space, row-major
+ * (rows x metricCount): each row's value is the mean over the slices containing it.
+ */
+export function reconstruct(
+  network: tf.LayersModel,
+  features: FeatureMatrix,
+  metricCount: number,
+  window: number,
+  stride: number,
+): Float64Array {
+  const { matrix, padding } = padToWindow(saturateMetrics(features, metricCount), window);
+  const starts = sliceStarts(matrix.rows, window, stride);
+  const batch = gatherSlices(matrix, starts, window);
+  // One predict call for all slices: TF.js batches them internally, far faster than one call per slice.
+  const outputs = tf.tidy(() => {
+    const input = tf.tensor2d(batch, [starts.length, window * matrix.width]);
+    return (network.predict(input) as tf.Tensor).dataSync() as Float32Array;
+  });
+  return averageSlices(outputs, starts, window, matrix.rows, metricCount).subarray(padding * metricCount);
+}
+
+/**
+ * The input with each flagged metric value replaced by its reconstruction: the second pass then rebuilds the
+ * other values of the anomaly's slices as if it had not happened (a dense layer spreads one extreme input over
+ * the whole slice, which would otherwise flag normal neighbours too).
+ */
+function maskFlagged(
+  features: FeatureMatrix,
+  metricCount: number,
+  flagged: Uint8Array,
+  reconstructed: Float64Array,
+) {
+  const data = features.data.slice();
+  for (let r = 0; r < features.rows; r++) {
+    for (let m = 0; m < metricCount; m++) {
+      if (flagged[r * metricCount + m]) data[r * features.width + m] = reconstructed[r * metricCount + m]!;
+    }
+  }
+  return { ...features, data };
+}
+
+/** A trained model. Holds TF.js memory: call `dispose()` when done with it. */
+export class AutoencoderModel {
+  constructor(
+    readonly network: tf.LayersModel,
+    readonly metadata: AutoencoderMetadata,
+  ) {}
+
+  /**
+   * One verdict per row (any number of rows, even fewer than the window). Rows must carry every metric of the
+   * model; other values are ignored.
+   * @throws {InvalidInputError} naming the field for empty rows, missing or non-finite metrics, unordered times.
+   */
+  detect(rows: readonly MetricRow[]): MetricDetection {
+    const { features: spec, metrics, window, stride, thresholds } = this.metadata;
+    validateMetricRows(rows, metrics);
+    const limits = metrics.map((metric) => thresholds[metric]!.threshold);
+    const features = buildFeatures(rows, spec);
+    const scaled = leadingColumns(features, metrics.length);
+    const flaggedBy = (reconstruction: Float64Array) =>
+      Uint8Array.from(scaled, (y, i) =>
+        Math.abs(y - reconstruction[i]!) > limits[i % metrics.length]! ? 1 : 0,
+      );
+    let reconstructed = reconstruct(this.network, features, metrics.length, window, stride);
+    const flagged = flaggedBy(reconstructed);
+    if (flagged.includes(1)) {
+      const masked = maskFlagged(features, metrics.length, flagged, reconstructed);
+      reconstructed = reconstruct(this.network, masked, metrics.length, window, stride);
+    }
+    const points = rows.map((row, r): MetricPoint => {
+      const point: MetricPoint = {
+        time: row.time,
+        observed: {},
+        expected: {},
+        lower: {},
+        upper: {},
+        score: 0,
+        anomalous: false,
+        exceeded: [],
+      };
+      metrics.forEach((metric, m) => {
+        const y = scaled[r * metrics.length + m]!;
+        const yHat = reconstructed[r * metrics.length + m]!;
+        const limit = limits[m]!;
+        const ratio = Math.abs(y - yHat) / limit;
+        point.observed[metric] = row.values[metric]!;
+        point.expected[metric] = unscaleMetric(spec, m, yHat);
+        point.lower[metric] = unscaleMetric(spec, m, yHat - limit);
+        point.upper[metric] = unscaleMetric(spec, m, yHat + limit);
+        point.score = Math.max(point.score, ratio);
+        if (ratio > 1) point.exceeded.push(metric);
+      });
+      point.anomalous = point.exceeded.length > 0;
+      return point;
+    });
+    return { model: 'autoencoder', metrics: [...metrics], points };
+  }
+
+  /** The model as files (model.json, weights.bin, metadata.json) for the caller to write atomically. */
+  async toFiles(): Promise<ModelFiles> {
+    const { modelJson, weights } = await encodeNetwork(this.network);
+    return { [MODEL_JSON]: modelJson, [WEIGHTS_BIN]: weights, [METADATA_JSON]: encodeJson(this.metadata) };
+  }
+
+  /**
+   * A model from its files (as written by `toFiles`).
+   * @throws {InvalidInputError} naming the file that is missing, malformed or of another format version.
+   */
+  static async fromFiles(files: Partial<Record<string, Uint8Array>>): Promise<AutoencoderModel> {
+    for (const name of [MODEL_JSON, WEIGHTS_BIN, METADATA_JSON]) {
+      if (!(files[name] instanceof Uint8Array)) throw new InvalidInputError(name, 'missing model file');
+    }
+    const metadata = parseJson(METADATA_JSON, files[METADATA_JSON]!) as Partial<AutoencoderMetadata>;
+    if (metadata.formatVersion !== FORMAT_VERSION) {
+      throw new InvalidInputError(
+        METADATA_JSON,
+        `format version ${String(metadata.formatVersion)} is not supported (expected ${FORMAT_VERSION})`,
+      );
+    }
+    await initBackend();
+    const network = await decodeNetwork(files[MODEL_JSON]!, files[WEIGHTS_BIN]!);
+    return new AutoencoderModel(network, metadata as AutoencoderMetadata);
+  }
+
+  dispose(): void {
+    this.network.dispose();
+  }
+}

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import type { MetricRow } from '../metric-detection.js';
+import {
+  buildFeatures,
+  featureNames,
+  fitFeatureSpec,
+  saturateMetrics,
+  scaleMetric,
+  signedExp,
+  signedLog,
+  unscaleMetric,
+} from './features.js';
+
+const HOUR = 3_600_000;
+const rows = (count: number, stepMs: number, value = (i: number) => i): MetricRow[] =>
+  Array.from({ length: count }, (_, i) => ({ time: i * stepMs, values: { a: value(i), b: -value(i) } }));
+
+describe('features', () => {
+  it('signed log is odd, inverts to float precision and keeps zero', () => {
+    for (const x of [0, 1e-3, 1, 632, 3.8e9, -5]) {
+      expect(Math.abs(signedExp(signedLog(x)) - x)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(x)));
+      expect(signedLog(-x)).toBe(-signedLog(x));
+    }
+    expect(signedLog(Math.E - 1)).toBeCloseTo(1, 15);
+  });
+
+  it('scales each metric onto [0, 1] of its training range in log space and back', () => {
+    const spec = fitFeatureSpec(
+      rows(10, HOUR, (i) => 10 ** i),
+      ['a'],
+    );
+    expect(scaleMetric(spec, 0, 1)).toBe(0);
+    expect(scaleMetric(spec, 0, 1e9)).toBeCloseTo(1, 12);
+    // log1p(1e4) sits between log1p(1) and log1p(1e9) in proportion
+    expect(scaleMetric(spec, 0, 1e4)).toBeCloseTo(
+      (Math.log1p(1e4) - Math.log(2)) / (Math.log1p(1e9) - Math.log(2)),
+      12,
+    );
+    for (const x of [0, 1, 50, 1e12])
+      expect(unscaleMetric(spec, 0, scaleMetric(spec, 0, x))).toBeCloseTo(x, 0);
+    // A metric constant in training keeps a finite scale.
+    const flat = fitFeatureSpec(
+      rows(5, HOUR, () => 7),
+      ['a'],
+    );
+    expect(scaleMetric(flat, 0, 7)).toBe(0);
+    expect(Number.isFinite(scaleMetric(flat, 0, 70))).toBe(true);
+  });
+
+  it('uses a cyclic encoding only when the training rows span its period, and gaps only when irregular', () => {
+    expect(featureNames(fitFeatureSpec(rows(23, HOUR), ['a']))).toEqual(['a']);
+    expect(featureNames(fitFeatureSpec(rows(24, HOUR), ['a', 'b']))).toEqual([
+      'a',
+      'b',
+      'time_of_day_sin',
+      'time_of_day_cos',
+    ]);
+    expect(fitFeatureSpec(rows(7 * 24, HOUR), ['a']).dayOfWeek).toBe(true);
+    const gappy = rows(30, HOUR).filter((_, i) => i !== 10);
+    const spec = fitFeatureSpec(gappy, ['a']);
+    expect(spec.gap).toEqual({ typicalGapMs: HOUR });
+    const matrix = buildFeatures(gappy, spec);
+    // Row 10 of the gappy series follows a two-hour gap: log2(2) = 1; regular rows give 0.
+    const gapColumn = featureNames(spec).indexOf('gap_log2');
+    expect(matrix.data[10 * matrix.width + gapColumn]).toBe(1);
+    expect(matrix.data[9 * matrix.width + gapColumn]).toBe(0);
+  });
+
+  it('encodes time of day and all seven days of the week on the unit circle', () => {
+    const week = rows(7 * 24, HOUR);
+    const spec = fitFeatureSpec(week, ['a']);
+    const { data, width } = buildFeatures(week, spec);
+    const names = featureNames(spec);
+    const column = (name: string, r: number) => data[r * width + names.indexOf(name)]!;
+    // 06:00 UTC is a quarter of the day.
+    expect(column('time_of_day_sin', 6)).toBeCloseTo(1, 6);
+    expect(column('time_of_day_cos', 6)).toBeCloseTo(0, 6);
+    // Midnight of each day: seven distinct points, none dropped.
+    const days = new Set(Array.from({ length: 7 }, (_, d) => column('day_of_week_sin', d * 24).toFixed(4)));
+    expect(days.size).toBe(7);
+  });
+
+  it('saturates only the metric columns, on a copy', () => {
+    const matrix = { data: Float32Array.from([1.5, -0.5, 3, -0.2, 0.4, 2]), rows: 2, width: 3 };
+    expect(Array.from(saturateMetrics(matrix, 2).data)).toEqual([1, 0, 3, 0, Math.fround(0.4), 2]);
+    expect(matrix.data[0]).toBe(1.5);
+  });
+});

@@ -1,0 +1,158 @@
+/**
+ * Feature rows of the autoencoder: the scaled metrics (the columns it reconstructs) followed by context columns
+ * (time of day, day of week, sampling gap) that only condition the reconstruction.
+ *
+ * Metric scaling (fitted, stored in the model's metadata): y = (slog(x) - lo) / (hi - lo) with
+ * slog(x) = sign(x) * ln(1 + |x|) and [lo, hi] the range of slog over the training rows. Why not the reference's
+ * fixed tanh(log1p(x) / 32): it squeezes every traffic level into [0, 0.65] (a tenfold spike moves it by ~0.07)
+ * and flattens small-valued metrics (rates like 0.005 flows/s/client become ~1.6e-4, i.e. constant), while the
+ * fitted range gives each metric the whole [0, 1] of its training data; the log keeps the heavy-tailed traffic
+ * levels comparable across orders of magnitude. New extremes map outside [0, 1] (the decoder is linear), so they
+ * stay visible.
+ *
+ * Context columns, each used only when the training data can teach the model what it means: a cyclic encoding
+ * only when the training rows span its whole period (24 h for time of day, 7 days for day of week), the gap only
+ * when the training rows contain irregular gaps. A column that was constant in training has untrained weights,
+ * and an unseen value there shifts every reconstruction: that is how the reference flagged whole weekdays.
+ */
+import type { MetricRow } from '../metric-detection.js';
+import { dayAngle, PERIOD_MS, weekAngle } from '../metric-rows.js';
+
+/** Gap features are clipped to ±GAP_LOG2_LIMIT (a gap 256 times the typical one is as unusual as it gets). */
+const GAP_LOG2_LIMIT = 8;
+
+/** How features are derived; fitted on the training rows and stored in the model's metadata. */
+export interface FeatureSpec {
+  metrics: string[];
+  /** Per metric (same order), the range of slog(x) on the training rows. */
+  scaling: { kind: 'signed-log-min-max'; lo: number[]; hi: number[] };
+  /** sin/cos of the time of day (UTC). */
+  timeOfDay: boolean;
+  /** sin/cos of the position in the week (UTC), day plus fraction of the day: all seven days, continuous. */
+  dayOfWeek: boolean;
+  /** log2(gap / typicalGapMs), clipped; null when the training rows were regular. */
+  gap: { typicalGapMs: number } | null;
+}
+
+/** Row-major feature matrix: row r, column c at `data[r * width + c]`; the first `metrics.length` are metrics. */
+export interface FeatureMatrix {
+  data: Float32Array;
+  rows: number;
+  width: number;
+}
+
+/** sign(x) * ln(1 + |x|): a log that keeps zero and negative values. */
+export function signedLog(x: number): number {
+  return Math.sign(x) * Math.log1p(Math.abs(x));
+}
+
+/** Inverse of `signedLog`. */
+export function signedExp(y: number): number {
+  return Math.sign(y) * Math.expm1(Math.abs(y));
+}
+
+/** Median of the gaps between consecutive rows (0 for a single row). */
+function typicalGap(rows: readonly MetricRow[]): number {
+  if (rows.length < 2) return 0;
+  const gaps = rows.slice(1).map((row, i) => row.time - rows[i]!.time);
+  gaps.sort((a, b) => a - b);
+  return gaps[Math.floor(gaps.length / 2)]!;
+}
+
+/** Fits the feature spec on validated training rows. */
+export function fitFeatureSpec(rows: readonly MetricRow[], metrics: readonly string[]): FeatureSpec {
+  const lo = metrics.map(() => Number.POSITIVE_INFINITY);
+  const hi = metrics.map(() => Number.NEGATIVE_INFINITY);
+  for (const row of rows) {
+    metrics.forEach((metric, m) => {
+      const y = signedLog(row.values[metric]!);
+      lo[m] = Math.min(lo[m]!, y);
+      hi[m] = Math.max(hi[m]!, y);
+    });
+  }
+  const gap = typicalGap(rows);
+  // The rows cover [first, last + one sampling period).
+  const span = rows[rows.length - 1]!.time - rows[0]!.time + gap;
+  const irregular = rows.some((row, i) => i > 0 && row.time - rows[i - 1]!.time !== gap);
+  return {
+    metrics: [...metrics],
+    scaling: { kind: 'signed-log-min-max', lo, hi },
+    timeOfDay: span >= PERIOD_MS.day,
+    dayOfWeek: span >= PERIOD_MS.week,
+    gap: irregular ? { typicalGapMs: gap } : null,
+  };
+}
+
+/** Number of context (non-metric) columns. */
+export function contextWidth(spec: FeatureSpec): number {
+  return (spec.timeOfDay ? 2 : 0) + (spec.dayOfWeek ? 2 : 0) + (spec.gap ? 1 : 0);
+}
+
+/** Names of all columns, metrics first. */
+export function featureNames(spec: FeatureSpec): string[] {
+  return [
+    ...spec.metrics,
+    ...(spec.timeOfDay ? ['time_of_day_sin', 'time_of_day_cos'] : []),
+    ...(spec.dayOfWeek ? ['day_of_week_sin', 'day_of_week_cos'] : []),
+    ...(spec.gap ? ['gap_log2'] : []),
+  ];
+}
+
+/** Scaled value of metric `m` (its index in `spec.metrics`). A metric constant in training maps to 0. */
+export function scaleMetric(spec: FeatureSpec, m: number, x: number): number {
+  const lo = spec.scaling.lo[m]!;
+  const range = spec.scaling.hi[m]! - lo;
+  return (signedLog(x) - lo) / (range > 0 ? range : 1);
+}
+
+/** Inverse of `scaleMetric`: the value in the metric's own units. */
+export function unscaleMetric(spec: FeatureSpec, m: number, y: number): number {
+  const lo = spec.scaling.lo[m]!;
+  const range = spec.scaling.hi[m]! - lo;
+  return signedExp(lo + y * (range > 0 ? range : 1));
+}
+
+/** Feature matrix of validated rows. */
+export function buildFeatures(rows: readonly MetricRow[], spec: FeatureSpec): FeatureMatrix {
+  const width = spec.metrics.length + contextWidth(spec);
+  const data = new Float32Array(rows.length * width);
+  rows.forEach((row, r) => {
+    let c = r * width;
+    spec.metrics.forEach((metric, m) => {
+      data[c++] = scaleMetric(spec, m, row.values[metric]!);
+    });
+    if (spec.timeOfDay) {
+      const angle = dayAngle(row.time);
+      data[c++] = Math.sin(angle);
+      data[c++] = Math.cos(angle);
+    }
+    if (spec.dayOfWeek) {
+      const angle = weekAngle(row.time);
+      data[c++] = Math.sin(angle);
+      data[c++] = Math.cos(angle);
+    }
+    if (spec.gap) {
+      // The first row has no predecessor: treat it as regular.
+      const gap = r === 0 ? spec.gap.typicalGapMs : row.time - rows[r - 1]!.time;
+      const ratio = Math.log2(gap / spec.gap.typicalGapMs);
+      data[c++] = Math.max(-GAP_LOG2_LIMIT, Math.min(GAP_LOG2_LIMIT, ratio));
+    }
+  });
+  return { data, rows: rows.length, width };
+}
+
+/**
+ * A copy of the matrix with the metric columns clipped to [0, 1], the training range. The network sees new
+ * extremes as the largest (smallest) level it knows, so one huge spike cannot drag the reconstruction of the
+ * other rows and metrics of its slices (a dense layer mixes every input into every output); the error is still
+ * measured against the unclipped value.
+ */
+export function saturateMetrics(matrix: FeatureMatrix, metricCount: number): FeatureMatrix {
+  const data = matrix.data.slice();
+  for (let r = 0; r < matrix.rows; r++) {
+    for (let c = r * matrix.width; c < r * matrix.width + metricCount; c++) {
+      data[c] = Math.min(1, Math.max(0, data[c]!));
+    }
+  }
+  return { ...matrix, data };
+}

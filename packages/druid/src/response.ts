@@ -42,7 +42,9 @@ export function parseTimeseriesResponse(input: unknown, field = 'data'): ParsedT
   if (!Array.isArray(value)) throw new DruidResponseError(field, 'expected an array of timeseries rows');
   const rows: TimeseriesRow[] = [];
   const skipped: SkippedValue[] = [];
-  value.forEach((item: unknown, index) => {
+  let sorted = true;
+  for (let index = 0; index < value.length; index++) {
+    const item: unknown = value[index];
     const at = `${field}[${index}]`;
     if (item === null || typeof item !== 'object' || Array.isArray(item)) {
       throw new DruidResponseError(at, 'expected {"timestamp", "result"}');
@@ -59,7 +61,9 @@ export function parseTimeseriesResponse(input: unknown, field = 'data'): ParsedT
       );
     }
     const values: Record<string, number> = {};
-    for (const [metric, raw] of Object.entries(result as Record<string, unknown>)) {
+    const metrics = result as Record<string, unknown>;
+    for (const metric in metrics) {
+      const raw = metrics[metric];
       const v =
         typeof raw === 'number'
           ? raw
@@ -69,13 +73,16 @@ export function parseTimeseriesResponse(input: unknown, field = 'data'): ParsedT
       if (Number.isFinite(v)) values[metric] = v;
       else skipped.push({ index, metric });
     }
+    if (index > 0 && time <= rows[index - 1]!.time) sorted = false;
     rows.push({ time, values });
-  });
-  const order = rows.map((_, i) => i).sort((a, b) => rows[a]!.time - rows[b]!.time);
+  }
+  // Druid answers in time order; only a hand-made `data` needs sorting (and the duplicate check on sorted times).
+  const order = rows.map((_, i) => i);
+  if (!sorted) order.sort((a, b) => rows[a]!.time - rows[b]!.time);
   for (let k = 1; k < order.length; k++) {
     if (rows[order[k]!]!.time === rows[order[k - 1]!]!.time) {
       throw new DruidResponseError(`${field}[${order[k]}].timestamp`, 'duplicate timestamp');
     }
   }
-  return { rows: order.map((i) => rows[i]!), skipped };
+  return { rows: sorted ? rows : order.map((i) => rows[i]!), skipped };
 }

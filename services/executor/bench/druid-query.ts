@@ -1,0 +1,139 @@
+/**
+ * End-to-end benchmark of the metric API on loopback: the executor runs as a child process, autocannon posts
+ * form-encoded requests with `data` = base64 of a 1440-row Druid timeseries response (one day at PT1M, the four
+ * traffic aggregations), first on the shallow model (no model in the store), then on a trained autoencoder (`model`
+ * given; trained here on 3 days of the same synthetic traffic and published to a temporary MODEL_DIR).
+ *
+ *   node --conditions=source --import tsx bench/druid-query.ts      (BENCH_SECONDS, BENCH_CONNECTIONS)
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { MetricRow } from '@outliers/core';
+import { DiskModelStore } from '@outliers/model-store';
+import autocannon from 'autocannon';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
+const ROWS = 1440;
+const MINUTE = 60_000;
+const serviceDir = fileURLToPath(new URL('..', import.meta.url));
+
+/** One minute of traffic: daily cycle plus deterministic noise, and a spike every 500 minutes. */
+function row(i: number): MetricRow {
+  const time = Date.UTC(2024, 4, 6) + i * MINUTE;
+  const daily = 1.5 + Math.sin((2 * Math.PI * (i % 1440)) / 1440);
+  const x = Math.sin(i * 12.9898) * 43758.5453;
+  const noise = 1 + 0.05 * (x - Math.floor(x) - 0.5);
+  const bytes = 2e6 * daily * noise * (i % 500 === 250 ? 8 : 1);
+  return {
+    time,
+    values: {
+      bytes: Math.round(bytes),
+      pkts: Math.round(bytes / 900),
+      clients: 30 * daily + 3,
+      flows: Math.round(bytes / 4e4),
+    },
+  };
+}
+
+function formBody(rows: MetricRow[], model?: string): string {
+  const data = rows.map((r) => ({ timestamp: new Date(r.time).toISOString(), result: r.values }));
+  const fields: Record<string, string> = { data: Buffer.from(JSON.stringify(data)).toString('base64') };
+  if (model) fields.model = Buffer.from(model).toString('base64');
+  return new URLSearchParams(fields).toString();
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+async function startExecutor(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'src/server.ts'], {
+    cwd: serviceDir,
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`executor exited (${child.exitCode})`);
+    const res = await fetch(`${url}/ready`).catch(() => undefined);
+    if (res?.status === 200) return { child, url };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function run(url: string, name: string, body: string): Promise<void> {
+  // One request first: checks the answer and loads the model before measuring.
+  const first = await fetch(`${url}/api/v1/outliers`, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
+  const reply = (await first.json()) as {
+    predicted?: unknown[];
+    anomalies?: unknown[];
+    model?: { kind: string };
+  };
+  if (first.status !== 200 || reply.predicted?.length !== ROWS)
+    throw new Error(`${name}: ${first.status} ${JSON.stringify(reply).slice(0, 300)}`);
+  const result = await autocannon({
+    url: `${url}/api/v1/outliers`,
+    method: 'POST',
+    connections: CONNECTIONS,
+    duration: SECONDS,
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    requests: [{ setupRequest: (req) => ({ ...req, body }) }],
+  });
+  console.log(
+    JSON.stringify({
+      scenario: `${name}: ${ROWS} rows as form data (${(body.length / 1024).toFixed(0)} KiB), ${CONNECTIONS} connections, ${SECONDS} s`,
+      model: reply.model?.kind,
+      anomalies: reply.anomalies?.length,
+      requestsPerSecond: Math.round(result['2xx'] / (result.duration || SECONDS)),
+      non2xx: result.non2xx,
+      errors: result.errors,
+      latencyMs: {
+        p50: result.latency.p50,
+        p90: result.latency.p90,
+        p99: result.latency.p99,
+        max: result.latency.max,
+      },
+    }),
+  );
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'executor-bench-druid-'));
+  const { trainModel } = await import('@outliers/core/autoencoder');
+  const model = await trainModel(
+    Array.from({ length: 3 * ROWS }, (_, i) => row(i - 3 * ROWS)),
+    { epochs: 5 },
+  );
+  await new DiskModelStore(join(dir, 'models')).publish('bench-model', await model.toFiles());
+  model.dispose();
+  const { child, url } = await startExecutor({
+    STATE_DIR: join(dir, 'state'),
+    MODEL_DIR: join(dir, 'models'),
+  });
+  try {
+    const rows = Array.from({ length: ROWS }, (_, i) => row(i));
+    await run(url, 'shallow model', formBody(rows));
+    await run(url, 'autoencoder', formBody(rows, 'bench-model'));
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -17,6 +17,8 @@ const TEN_MINUTES = 600_000;
 /** 2024-05-20 is a Monday: training covers Monday to Wednesday. */
 const MONDAY = Date.UTC(2024, 4, 20);
 const DAY = 86_400_000;
+/** Training takes a few seconds alone; the CPU may be shared. */
+const TRAINING_TIMEOUT = 60_000;
 
 const day = (start: number, seed: number, rows = 144) =>
   dailyTraffic({ start, rows, stepMs: TEN_MINUTES, metrics: METRICS, seed });
@@ -41,7 +43,7 @@ let model: AutoencoderModel;
 
 beforeAll(async () => {
   model = await trainModel(day(MONDAY, 1, 3 * 144), { seed: 1 });
-});
+}, TRAINING_TIMEOUT);
 
 describe('trainModel', () => {
   it('runs on the wasm backend here', async () => {
@@ -89,7 +91,7 @@ describe('trainModel', () => {
     expect(a.detect(rows)).toEqual(b.detect(rows));
     a.dispose();
     b.dispose();
-  });
+  }, TRAINING_TIMEOUT);
 
   it('learns the 60 one-minute traffic rows: more epochs, lower loss', async () => {
     const rows = loadRedborderRows('druid_traffic_60x1m');
@@ -101,7 +103,7 @@ describe('trainModel', () => {
     expect(long.metadata.featureNames).toEqual(long.metadata.metrics);
     short.dispose();
     long.dispose();
-  });
+  }, TRAINING_TIMEOUT);
 
   it('rejects bad training input naming the field', async () => {
     const rows = day(MONDAY, 1, 40);
@@ -151,7 +153,7 @@ describe('AutoencoderModel.detect', () => {
     });
     expect(anomalies(weekly.detect(next))).toEqual([]);
     weekly.dispose();
-  });
+  }, TRAINING_TIMEOUT);
 
   it('evaluates every row, the tail included, with expected values and bands in the metric units', () => {
     // 150 rows: (150 - 32) mod 16 = 6 rows past the last regular slice.

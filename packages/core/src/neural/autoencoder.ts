@@ -14,6 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import { InvalidInputError } from '../errors.js';
 import type { MetricDetection, MetricPoint, MetricRow } from '../metric-detection.js';
 import { validateMetricRows } from '../metric-rows.js';
+import { planWindows } from '../transform/windows.js';
 import { initBackend } from './backend.js';
 import {
   buildFeatures,
@@ -32,7 +33,7 @@ import {
   parseJson,
   WEIGHTS_BIN,
 } from './model-files.js';
-import { averageSlices, gatherSlices, leadingColumns, padToWindow, sliceStarts } from './slicing.js';
+import { averageBatch, leadingColumns, padToWindow, windowBatch } from './slicing.js';
 
 /** Version of the model files' layout (model.json + weights.bin + metadata.json); bump on incompatible change. */
 export const FORMAT_VERSION = 1;
@@ -80,14 +81,14 @@ export function reconstruct(
   stride: number,
 ): Float64Array {
   const { matrix, padding } = padToWindow(saturateMetrics(features, metricCount), window);
-  const starts = sliceStarts(matrix.rows, window, stride);
-  const batch = gatherSlices(matrix, starts, window);
+  const plan = planWindows(matrix.rows, window, stride);
+  const batch = windowBatch(matrix, plan);
   // One predict call for all slices: TF.js batches them internally, far faster than one call per slice.
   const outputs = tf.tidy(() => {
-    const input = tf.tensor2d(batch, [starts.length, window * matrix.width]);
+    const input = tf.tensor2d(batch, [plan.starts.length, window * matrix.width]);
     return (network.predict(input) as tf.Tensor).dataSync() as Float32Array;
   });
-  return averageSlices(outputs, starts, window, matrix.rows, metricCount).subarray(padding * metricCount);
+  return averageBatch(outputs, plan, metricCount).subarray(padding * metricCount);
 }
 
 /**
@@ -138,6 +139,16 @@ export class AutoencoderModel {
       const masked = maskFlagged(features, metrics.length, flagged, reconstructed);
       reconstructed = reconstruct(this.network, masked, metrics.length, window, stride);
     }
+    // Per metric (columns): the reconstruction and the band edges in scaled space, then in the metric's units.
+    const column = (m: number, offset: number) =>
+      unscaleMetric(
+        spec,
+        m,
+        rows.map((_, r) => reconstructed[r * metrics.length + m]! + offset),
+      );
+    const expected = metrics.map((_, m) => column(m, 0));
+    const lower = metrics.map((_, m) => column(m, -limits[m]!));
+    const upper = metrics.map((_, m) => column(m, limits[m]!));
     const points = rows.map((row, r): MetricPoint => {
       const point: MetricPoint = {
         time: row.time,
@@ -155,9 +166,9 @@ export class AutoencoderModel {
         const limit = limits[m]!;
         const ratio = Math.abs(y - yHat) / limit;
         point.observed[metric] = row.values[metric]!;
-        point.expected[metric] = unscaleMetric(spec, m, yHat);
-        point.lower[metric] = unscaleMetric(spec, m, yHat - limit);
-        point.upper[metric] = unscaleMetric(spec, m, yHat + limit);
+        point.expected[metric] = expected[m]![r]!;
+        point.lower[metric] = lower[m]![r]!;
+        point.upper[metric] = upper[m]![r]!;
         point.score = Math.max(point.score, ratio);
         if (ratio > 1) point.exceeded.push(metric);
       });

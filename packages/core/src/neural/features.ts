@@ -3,7 +3,8 @@
  * (time of day, day of week, sampling gap) that only condition the reconstruction.
  *
  * Metric scaling (fitted, stored in the model's metadata): y = (slog(x) - lo) / (hi - lo) with
- * slog(x) = sign(x) * ln(1 + |x|) and [lo, hi] the range of slog over the training rows. Why not the reference's
+ * slog(x) = sign(x) * ln(1 + |x|) and [lo, hi] the range of slog over the training rows (a MinMaxScaler from
+ * transform/scalers.ts on the signed log). Why not the reference's
  * fixed tanh(log1p(x) / 32): it squeezes every traffic level into [0, 0.65] (a tenfold spike moves it by ~0.07)
  * and flattens small-valued metrics (rates like 0.005 flows/s/client become ~1.6e-4, i.e. constant), while the
  * fitted range gives each metric the whole [0, 1] of its training data; the log keeps the heavy-tailed traffic
@@ -15,8 +16,10 @@
  * when the training rows contain irregular gaps. A column that was constant in training has untrained weights,
  * and an unseen value there shifts every reconstruction: that is how the reference flagged whole weekdays.
  */
+import type { NumberArray } from '../errors.js';
 import type { MetricRow } from '../metric-detection.js';
 import { dayAngle, PERIOD_MS, weekAngle } from '../metric-rows.js';
+import { MinMaxScaler, type MinMaxScalerState } from '../transform/scalers.js';
 
 /** Gap features are clipped to ±GAP_LOG2_LIMIT (a gap 256 times the typical one is as unusual as it gets). */
 const GAP_LOG2_LIMIT = 8;
@@ -24,8 +27,8 @@ const GAP_LOG2_LIMIT = 8;
 /** How features are derived; fitted on the training rows and stored in the model's metadata. */
 export interface FeatureSpec {
   metrics: string[];
-  /** Per metric (same order), the range of slog(x) on the training rows. */
-  scaling: { kind: 'signed-log-min-max'; lo: number[]; hi: number[] };
+  /** Per metric (same order), the min-max scaler fitted on slog(x) of the training rows. */
+  scaling: { kind: 'signed-log-min-max'; scalers: MinMaxScalerState[] };
   /** sin/cos of the time of day (UTC). */
   timeOfDay: boolean;
   /** sin/cos of the position in the week (UTC), day plus fraction of the day: all seven days, continuous. */
@@ -61,22 +64,16 @@ function typicalGap(rows: readonly MetricRow[]): number {
 
 /** Fits the feature spec on validated training rows. */
 export function fitFeatureSpec(rows: readonly MetricRow[], metrics: readonly string[]): FeatureSpec {
-  const lo = metrics.map(() => Number.POSITIVE_INFINITY);
-  const hi = metrics.map(() => Number.NEGATIVE_INFINITY);
-  for (const row of rows) {
-    metrics.forEach((metric, m) => {
-      const y = signedLog(row.values[metric]!);
-      lo[m] = Math.min(lo[m]!, y);
-      hi[m] = Math.max(hi[m]!, y);
-    });
-  }
+  const scalers = metrics.map((metric) =>
+    MinMaxScaler.fit(Float64Array.from(rows, (row) => signedLog(row.values[metric]!))).toJSON(),
+  );
   const gap = typicalGap(rows);
   // The rows cover [first, last + one sampling period).
   const span = rows[rows.length - 1]!.time - rows[0]!.time + gap;
   const irregular = rows.some((row, i) => i > 0 && row.time - rows[i - 1]!.time !== gap);
   return {
     metrics: [...metrics],
-    scaling: { kind: 'signed-log-min-max', lo, hi },
+    scaling: { kind: 'signed-log-min-max', scalers },
     timeOfDay: span >= PERIOD_MS.day,
     dayOfWeek: span >= PERIOD_MS.week,
     gap: irregular ? { typicalGapMs: gap } : null,
@@ -98,29 +95,30 @@ export function featureNames(spec: FeatureSpec): string[] {
   ];
 }
 
-/** Scaled value of metric `m` (its index in `spec.metrics`). A metric constant in training maps to 0. */
-export function scaleMetric(spec: FeatureSpec, m: number, x: number): number {
-  const lo = spec.scaling.lo[m]!;
-  const range = spec.scaling.hi[m]! - lo;
-  return (signedLog(x) - lo) / (range > 0 ? range : 1);
+/** Scaled values of metric `m` (its index in `spec.metrics`): min-max of the signed log. */
+export function scaleMetric(spec: FeatureSpec, m: number, values: NumberArray): Float64Array {
+  return MinMaxScaler.fromJSON(spec.scaling.scalers[m]!).transform(Float64Array.from(values, signedLog));
 }
 
-/** Inverse of `scaleMetric`: the value in the metric's own units. */
-export function unscaleMetric(spec: FeatureSpec, m: number, y: number): number {
-  const lo = spec.scaling.lo[m]!;
-  const range = spec.scaling.hi[m]! - lo;
-  return signedExp(lo + y * (range > 0 ? range : 1));
+/** Inverse of `scaleMetric`: values in the metric's own units. */
+export function unscaleMetric(spec: FeatureSpec, m: number, scaled: NumberArray): Float64Array {
+  return MinMaxScaler.fromJSON(spec.scaling.scalers[m]!).inverse(scaled).map(signedExp);
 }
 
 /** Feature matrix of validated rows. */
 export function buildFeatures(rows: readonly MetricRow[], spec: FeatureSpec): FeatureMatrix {
   const width = spec.metrics.length + contextWidth(spec);
   const data = new Float32Array(rows.length * width);
+  spec.metrics.forEach((metric, m) => {
+    const scaled = scaleMetric(
+      spec,
+      m,
+      rows.map((row) => row.values[metric]!),
+    );
+    for (let r = 0; r < rows.length; r++) data[r * width + m] = scaled[r]!;
+  });
   rows.forEach((row, r) => {
-    let c = r * width;
-    spec.metrics.forEach((metric, m) => {
-      data[c++] = scaleMetric(spec, m, row.values[metric]!);
-    });
+    let c = r * width + spec.metrics.length;
     if (spec.timeOfDay) {
       const angle = dayAngle(row.time);
       data[c++] = Math.sin(angle);

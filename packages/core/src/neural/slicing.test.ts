@@ -1,13 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { averageSlices, gatherSlices, padToWindow, sliceStarts } from './slicing.js';
+import { planWindows } from '../transform/windows.js';
+import { averageBatch, leadingColumns, padToWindow, windowBatch } from './slicing.js';
 
 describe('slicing', () => {
-  it('covers every row: regular starts plus one anchored at the end', () => {
-    expect(sliceStarts(64, 32, 16)).toEqual([0, 16, 32]);
-    expect(sliceStarts(70, 32, 16)).toEqual([0, 16, 32, 38]);
-    expect(sliceStarts(32, 32, 16)).toEqual([0]);
-  });
-
   it('left-pads short series with copies of the first row', () => {
     const matrix = { data: Float32Array.from([1, 10, 2, 20]), rows: 2, width: 2 };
     const { matrix: padded, padding } = padToWindow(matrix, 4);
@@ -16,16 +11,21 @@ describe('slicing', () => {
     expect(padToWindow(padded, 4).padding).toBe(0);
   });
 
-  it('averages overlapping slice outputs back onto the timeline (identity round trip)', () => {
+  it('packs the planned windows into one batch and averages outputs back (identity round trip)', () => {
     const rows = 7;
-    const matrix = { data: Float32Array.from({ length: rows }, (_, i) => i), rows, width: 1 };
-    const starts = sliceStarts(rows, 4, 2);
-    expect(starts).toEqual([0, 2, 3]);
-    const slices = gatherSlices(matrix, starts, 4);
-    expect(Array.from(slices)).toEqual([0, 1, 2, 3, 2, 3, 4, 5, 3, 4, 5, 6]);
-    expect(Array.from(averageSlices(slices, starts, 4, rows, 1))).toEqual([0, 1, 2, 3, 4, 5, 6]);
-    // Row 3 is in all three slices: its output is the mean of what each slice said about it.
-    const outputs = Float32Array.from(slices, (v, i) => (v === 3 ? [3, 6, 9][Math.floor(i / 4)]! : v));
-    expect(averageSlices(outputs, starts, 4, rows, 1)[3]).toBe(6);
+    const matrix = { data: Float32Array.from({ length: rows * 2 }, (_, i) => i), rows, width: 2 };
+    const plan = planWindows(rows, 4, 2);
+    expect(plan.starts).toEqual([0, 2, 3]);
+    const batch = windowBatch(matrix, plan);
+    expect(Array.from(batch.subarray(8, 16))).toEqual([4, 5, 6, 7, 8, 9, 10, 11]);
+    expect(Array.from(averageBatch(batch, plan, 2))).toEqual(Array.from(matrix.data));
+    // Row 3 is in all three windows: its output is the mean of what each window said about it.
+    const outputs = batch.map((v, i) => (v === 6 ? [3, 6, 9][Math.floor(i / 8)]! : v));
+    expect(averageBatch(outputs, plan, 2)[6]).toBe(6);
+  });
+
+  it('takes the leading (metric) columns', () => {
+    const matrix = { data: Float32Array.from([1, 2, 3, 4, 5, 6]), rows: 2, width: 3 };
+    expect(Array.from(leadingColumns(matrix, 2))).toEqual([1, 2, 4, 5]);
   });
 });

@@ -1,19 +1,10 @@
 /**
- * Feature matrices to network slices and back. Every row is covered: slices start every `stride` rows and one more
- * slice is anchored at the end when the last regular one stops short (the reference silently skipped that tail).
- * A series shorter than the window is left-padded with copies of its first row, so it fills one slice; the padding
+ * Feature matrices to network batches and back, over the window plans of transform/windows.ts (every row covered:
+ * strided windows plus one anchored at the end; the reference silently skipped that tail). A series shorter than the window is left-padded with copies of its first row, so it fills one slice; the padding
  * rows' reconstructions are discarded.
  */
+import { averageOverlapping, sliceWindows, type WindowPlan } from '../transform/windows.js';
 import type { FeatureMatrix } from './features.js';
-
-/** Start rows of the slices covering `rows` rows (rows >= window). */
-export function sliceStarts(rows: number, window: number, stride: number): number[] {
-  const starts: number[] = [];
-  for (let start = 0; start + window <= rows; start += stride) starts.push(start);
-  const last = rows - window;
-  if (starts[starts.length - 1] !== last) starts.push(last);
-  return starts;
-}
 
 /** The matrix left-padded to at least `window` rows with copies of its first row; `padding` is how many. */
 export function padToWindow(
@@ -30,12 +21,12 @@ export function padToWindow(
   return { matrix: { data, rows: matrix.rows + padding, width }, padding };
 }
 
-/** The slices as one row-major batch: slice s is `window * width` values starting at `starts[s] * width`. */
-export function gatherSlices(matrix: FeatureMatrix, starts: readonly number[], window: number): Float32Array {
-  const size = window * matrix.width;
-  const batch = new Float32Array(starts.length * size);
-  starts.forEach((start, s) => {
-    batch.set(matrix.data.subarray(start * matrix.width, start * matrix.width + size), s * size);
+/** The windows of `plan` as one row-major network batch (windows x length x width values). */
+export function windowBatch(matrix: FeatureMatrix, plan: WindowPlan): Float32Array {
+  const size = plan.length * matrix.width;
+  const batch = new Float32Array(plan.starts.length * size);
+  sliceWindows(matrix.data, plan, matrix.width).forEach((window, w) => {
+    batch.set(window, w * size);
   });
   return batch;
 }
@@ -49,28 +40,9 @@ export function leadingColumns(matrix: FeatureMatrix, columns: number): Float32A
   return out;
 }
 
-/**
- * Averages the per-slice outputs (`columns` values per row, slices laid out as in `gatherSlices`) back onto the
- * `rows`-row timeline: each row's value is the mean over the slices that contain it.
- */
-export function averageSlices(
-  outputs: Float32Array,
-  starts: readonly number[],
-  window: number,
-  rows: number,
-  columns: number,
-): Float64Array {
-  const sums = new Float64Array(rows * columns);
-  const counts = new Uint16Array(rows);
-  starts.forEach((start, s) => {
-    const base = s * window * columns;
-    for (let i = 0; i < window; i++) {
-      counts[start + i]!++;
-      for (let c = 0; c < columns; c++) sums[(start + i) * columns + c]! += outputs[base + i * columns + c]!;
-    }
-  });
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < columns; c++) sums[r * columns + c]! /= counts[r]!;
-  }
-  return sums;
+/** Network outputs (windows x length x `columns` values, in `plan` order) averaged onto the timeline. */
+export function averageBatch(outputs: Float32Array, plan: WindowPlan, columns: number): Float64Array {
+  const size = plan.length * columns;
+  const windows = plan.starts.map((_, w) => outputs.subarray(w * size, (w + 1) * size));
+  return averageOverlapping(windows, plan, columns);
 }

@@ -13,6 +13,7 @@ import type { MetricRow } from '../metric-detection.js';
 import { validateMetricRows } from '../metric-rows.js';
 import { Random } from '../random.js';
 import { kSigma } from '../stats/k-sigma.js';
+import { planWindows } from '../transform/windows.js';
 import {
   type AutoencoderMetadata,
   AutoencoderModel,
@@ -23,7 +24,7 @@ import {
 import { initBackend } from './backend.js';
 import { buildFeatures, type FeatureMatrix, featureNames, fitFeatureSpec } from './features.js';
 import { buildNetwork, latentUnits } from './network.js';
-import { gatherSlices, leadingColumns, sliceStarts } from './slicing.js';
+import { leadingColumns, windowBatch } from './slicing.js';
 
 export interface TrainOptions {
   /** Metrics to model. @default every value of the first row, in its order */
@@ -121,16 +122,16 @@ function rowRange(matrix: FeatureMatrix, from: number, to: number): FeatureMatri
 
 /** Network inputs (all columns) and targets (metric columns) of the slices of `matrix`. */
 function slicesOf(matrix: FeatureMatrix, metricCount: number, window: number, stride: number) {
-  const starts = sliceStarts(matrix.rows, window, stride);
+  const plan = planWindows(matrix.rows, window, stride);
   const targets: FeatureMatrix = {
     data: leadingColumns(matrix, metricCount),
     rows: matrix.rows,
     width: metricCount,
   };
   return {
-    count: starts.length,
-    inputs: gatherSlices(matrix, starts, window),
-    targets: gatherSlices(targets, starts, window),
+    count: plan.starts.length,
+    inputs: windowBatch(matrix, plan),
+    targets: windowBatch(targets, plan),
   };
 }
 

@@ -81,29 +81,37 @@ describe('trainModel', () => {
     expect(metadata.featureNames).toEqual([...METRICS, 'time_of_day_sin', 'time_of_day_cos']);
   });
 
-  it('is reproducible from its seed', async () => {
-    const rows = loadRedborderRows('druid_traffic_60x1m');
-    const [a, b] = [
-      await trainModel(rows, { epochs: 2, seed: 5 }),
-      await trainModel(rows, { epochs: 2, seed: 5 }),
-    ];
-    expect(a.metadata.thresholds).toEqual(b.metadata.thresholds);
-    expect(a.detect(rows)).toEqual(b.detect(rows));
-    a.dispose();
-    b.dispose();
-  }, TRAINING_TIMEOUT);
+  it(
+    'is reproducible from its seed',
+    async () => {
+      const rows = loadRedborderRows('druid_traffic_60x1m');
+      const [a, b] = [
+        await trainModel(rows, { epochs: 2, seed: 5 }),
+        await trainModel(rows, { epochs: 2, seed: 5 }),
+      ];
+      expect(a.metadata.thresholds).toEqual(b.metadata.thresholds);
+      expect(a.detect(rows)).toEqual(b.detect(rows));
+      a.dispose();
+      b.dispose();
+    },
+    TRAINING_TIMEOUT,
+  );
 
-  it('learns the 60 one-minute traffic rows: more epochs, lower loss', async () => {
-    const rows = loadRedborderRows('druid_traffic_60x1m');
-    const short = await trainModel(rows, { epochs: 1, seed: 2 });
-    const long = await trainModel(rows, { epochs: 30, seed: 2 });
-    expect(long.metadata.loss.training).toBeLessThan(short.metadata.loss.training / 2);
-    expect(long.metadata.metrics).toHaveLength(11);
-    // One hour of data: no time-of-day or weekday columns to extrapolate from.
-    expect(long.metadata.featureNames).toEqual(long.metadata.metrics);
-    short.dispose();
-    long.dispose();
-  }, TRAINING_TIMEOUT);
+  it(
+    'learns the 60 one-minute traffic rows: more epochs, lower loss',
+    async () => {
+      const rows = loadRedborderRows('druid_traffic_60x1m');
+      const short = await trainModel(rows, { epochs: 1, seed: 2 });
+      const long = await trainModel(rows, { epochs: 30, seed: 2 });
+      expect(long.metadata.loss.training).toBeLessThan(short.metadata.loss.training / 2);
+      expect(long.metadata.metrics).toHaveLength(11);
+      // One hour of data: no time-of-day or weekday columns to extrapolate from.
+      expect(long.metadata.featureNames).toEqual(long.metadata.metrics);
+      short.dispose();
+      long.dispose();
+    },
+    TRAINING_TIMEOUT,
+  );
 
   it('rejects bad training input naming the field', async () => {
     const rows = day(MONDAY, 1, 40);
@@ -133,27 +141,31 @@ describe('AutoencoderModel.detect', () => {
     }
   });
 
-  it('with a week of training (weekday encoded, all seven days), a new week gives no anomaly', async () => {
-    const halfHour = 1_800_000;
-    const weeks = dailyTraffic({
-      start: MONDAY,
-      rows: 8 * 48,
-      stepMs: halfHour,
-      metrics: ['bytes'],
-      seed: 8,
-    });
-    const weekly = await trainModel(weeks, { seed: 3, epochs: 10 });
-    expect(weekly.metadata.featureNames).toContain('day_of_week_sin');
-    const next = dailyTraffic({
-      start: MONDAY + 8 * DAY,
-      rows: 7 * 48,
-      stepMs: halfHour,
-      metrics: ['bytes'],
-      seed: 9,
-    });
-    expect(anomalies(weekly.detect(next))).toEqual([]);
-    weekly.dispose();
-  }, TRAINING_TIMEOUT);
+  it(
+    'with a week of training (weekday encoded, all seven days), a new week gives no anomaly',
+    async () => {
+      const halfHour = 1_800_000;
+      const weeks = dailyTraffic({
+        start: MONDAY,
+        rows: 8 * 48,
+        stepMs: halfHour,
+        metrics: ['bytes'],
+        seed: 8,
+      });
+      const weekly = await trainModel(weeks, { seed: 3, epochs: 10 });
+      expect(weekly.metadata.featureNames).toContain('day_of_week_sin');
+      const next = dailyTraffic({
+        start: MONDAY + 8 * DAY,
+        rows: 7 * 48,
+        stepMs: halfHour,
+        metrics: ['bytes'],
+        seed: 9,
+      });
+      expect(anomalies(weekly.detect(next))).toEqual([]);
+      weekly.dispose();
+    },
+    TRAINING_TIMEOUT,
+  );
 
   it('evaluates every row, the tail included, with expected values and bands in the metric units', () => {
     // 150 rows: (150 - 32) mod 16 = 6 rows past the last regular slice.

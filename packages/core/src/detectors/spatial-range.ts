@@ -31,7 +31,14 @@ export class SpatialRange {
     if (x > this.state.max) this.state.max = x;
   }
 
-  toJSON(): SpatialRangeState {
-    return { ...this.state };
+  /** The range, or null before any value (JSON has no infinities). */
+  toJSON(): SpatialRangeState | null {
+    return this.state.min <= this.state.max ? { ...this.state } : null;
+  }
+
+  static fromJSON(margin: number, state: SpatialRangeState | null): SpatialRange {
+    return state === null
+      ? new SpatialRange(margin)
+      : new SpatialRange(margin, { min: state.min, max: state.max });
   }
 }

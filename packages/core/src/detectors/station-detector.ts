@@ -16,9 +16,14 @@ const SAMPLE_SIZE = 256;
 const MAX_TRAINING = 512;
 /** Spatial check margin, as a fraction of the range seen so far (Numenta's NAB detector uses 5 %). */
 const SPATIAL_MARGIN = 0.05;
-/** Trend test on the training sample: Mann-Kendall (Yue-Wang) at this level, on at most MAX_TREND_POINTS. */
+/**
+ * Trend test: Mann-Kendall (Yue-Wang, robust to the autocorrelation of daily cycles) at this level on a long, thinned
+ * history of TREND_POINTS values, one every window / 8 samples (16 windows in all).
+ */
 const TREND_ALPHA = 0.01;
-const MAX_TREND_POINTS = 128;
+const TREND_POINTS = 128;
+const TREND_THINNING = 8;
+const MIN_TREND_POINTS = 16;
 /** Random-walk Kalman filter in units of the innovation scale: gain about 0.27 (a few samples of memory). */
 const KALMAN = { q: 0.1, r: 1, p0: 1 };
 /** Time constant (samples) of the innovation variance estimate; innovations are clipped at INNOVATION_CLIP sd. */
@@ -40,9 +45,12 @@ interface StationState extends StreamDetectorState {
   training: number[] | null;
   fits: number;
   sinceFit: number;
-  /** Trend of the training sample (Sen's slope per sample, 0 when not significant) and samples since the fit. */
+  /** Long thinned history for the trend test, oldest first. */
+  longHistory: number[];
+  /** Significant trend (Sen's slope per sample, else 0) and the de-trended range projected to the last fit. */
   slope: number;
-  range: SpatialRangeState;
+  trendRange: SpatialRangeState | null;
+  range: SpatialRangeState | null;
   kalman: unknown;
   innovationVariance: number;
   likelihood: AnomalyLikelihoodState;
@@ -77,13 +85,16 @@ export class StationDetector implements StreamDetector {
 
   private readonly options: ResolvedDetectorOptions;
   private readonly trainingSize: number;
+  private readonly thinning: number;
   private seenCount = 0;
   private recent: number[] = [];
   private training: number[] | null = null;
   private forest: IsolationForest | null = null;
   private fits = 0;
   private sinceFit = 0;
+  private longHistory: number[] = [];
   private slope = 0;
+  private trendRange = new SpatialRange(SPATIAL_MARGIN);
   private range = new SpatialRange(SPATIAL_MARGIN);
   private kalman: KalmanFilter | null = null;
   private innovationVariance = 0;
@@ -94,6 +105,7 @@ export class StationDetector implements StreamDetector {
   constructor(options: ResolvedDetectorOptions) {
     this.options = options;
     this.trainingSize = Math.min(options.window, MAX_TRAINING);
+    this.thinning = Math.max(1, Math.round(options.window / TREND_THINNING));
     this.likelihood = new AnomalyLikelihood(StationDetector.likelihoodOptions(options.window));
   }
 
@@ -123,9 +135,14 @@ export class StationDetector implements StreamDetector {
       const isolation = this.forest.scoreOne([value, value - previous]);
       const surprise = 1 - 2 * normalSf(Math.abs(innovationZ));
       score = this.likelihood.update(Math.max(isolation, surprise));
-      const trendOffset = this.slope * this.sinceFit;
-      if (this.range.excess(value, trendOffset) > 0 || this.stuck() || this.dropout(value, previous))
-        score = 1;
+      // Under a significant trend new extremes are expected: x must also leave the trend-projected range.
+      const spatial = Math.min(
+        this.range.excess(value),
+        this.slope === 0
+          ? Number.POSITIVE_INFINITY
+          : this.trendRange.excess(value, this.slope * this.sinceFit),
+      );
+      if (spatial > 0 || this.stuck() || this.dropout(value, previous)) score = 1;
     }
 
     let outlier = false;
@@ -151,7 +168,9 @@ export class StationDetector implements StreamDetector {
       training: this.training === null ? null : [...this.training],
       fits: this.fits,
       sinceFit: this.sinceFit,
+      longHistory: [...this.longHistory],
       slope: this.slope,
+      trendRange: this.trendRange.toJSON(),
       range: this.range.toJSON(),
       kalman: this.kalman === null ? null : this.kalman.toJSON(),
       innovationVariance: this.innovationVariance,
@@ -171,11 +190,14 @@ export class StationDetector implements StreamDetector {
       );
     }
     const counts = [s.seen, s.fits, s.sinceFit, s.runLength, s.holdOff];
-    const numbers = [s.slope, s.innovationVariance, s.range?.min, s.range?.max];
+    const numbers = [s.slope, s.innovationVariance];
     if (
       !counts.every((c) => Number.isInteger(c) && (c as number) >= 0) ||
       !numbers.every((v) => typeof v === 'number' && !Number.isNaN(v)) ||
       !isNumberArray(s.recent) ||
+      !isNumberArray(s.longHistory) ||
+      !isRange(s.range) ||
+      !isRange(s.trendRange) ||
       !(s.training === null || isNumberArray(s.training))
     ) {
       throw new InvalidInputError('state', 'malformed default detector state');
@@ -183,7 +205,8 @@ export class StationDetector implements StreamDetector {
     const d = new StationDetector(options);
     d.seenCount = s.seen!;
     d.recent = [...s.recent];
-    d.range = new SpatialRange(SPATIAL_MARGIN, { ...s.range! });
+    d.range = SpatialRange.fromJSON(SPATIAL_MARGIN, s.range!);
+    d.longHistory = [...s.longHistory];
     d.kalman = s.kalman == null ? null : KalmanFilter.fromJSON(s.kalman as KalmanFilterState);
     d.innovationVariance = s.innovationVariance!;
     d.likelihood = AnomalyLikelihood.fromJSON(
@@ -199,6 +222,7 @@ export class StationDetector implements StreamDetector {
     // After the regrowth, which resets them.
     d.sinceFit = s.sinceFit!;
     d.slope = s.slope!;
+    d.trendRange = SpatialRange.fromJSON(SPATIAL_MARGIN, s.trendRange!);
     return d;
   }
 
@@ -247,6 +271,10 @@ export class StationDetector implements StreamDetector {
     this.range.observe(value);
     this.sinceFit++;
     const W = this.options.window;
+    if (this.seenCount % this.thinning === 0) {
+      this.longHistory.push(value);
+      if (this.longHistory.length > TREND_POINTS) this.longHistory.shift();
+    }
     const interval = Math.max(4, Math.floor((this.slope !== 0 ? W / 4 : W / 2) + 0.5));
     if (this.forest === null ? this.recent.length > this.trainingSize : this.sinceFit >= interval) {
       this.fitForest(this.recent);
@@ -266,17 +294,32 @@ export class StationDetector implements StreamDetector {
     this.training = [...values];
     this.fits++;
     this.sinceFit = 0;
-    this.slope = trendSlope(values);
+    this.fitTrend();
+  }
+
+  /**
+   * Tests the long history for a trend; when significant, keeps its Sen's slope per sample and the range of the
+   * history de-trended to now (each value moved along the trend to the present), so only departures from the
+   * trend are extremes.
+   */
+  private fitTrend(): void {
+    this.slope = 0;
+    this.trendRange = new SpatialRange(SPATIAL_MARGIN);
+    const h = this.longHistory;
+    if (h.length < MIN_TREND_POINTS) return;
+    const test = mannKendall(h, { alpha: TREND_ALPHA, method: 'yue-wang' });
+    if (!test.h) return;
+    this.slope = test.slope / this.thinning;
+    const ageOfLast = this.seenCount % this.thinning;
+    for (let i = 0; i < h.length; i++) {
+      this.trendRange.observe(h[i]! + test.slope * (h.length - 1 - i) + this.slope * ageOfLast);
+    }
+    for (const v of this.recent) this.trendRange.observe(v);
   }
 }
 
-/** Sen's slope per sample when Mann-Kendall (Yue-Wang) finds a significant trend in `values`, else 0. */
-function trendSlope(values: readonly number[]): number {
-  const step = Math.ceil(values.length / MAX_TREND_POINTS);
-  const thinned = values.filter((_, i) => i % step === 0);
-  if (thinned.length < 8) return 0;
-  const test = mannKendall(thinned, { alpha: TREND_ALPHA, method: 'yue-wang' });
-  return test.h ? test.slope / step : 0;
+function isRange(x: unknown): x is SpatialRangeState | null {
+  return x === null || isNumberArray([(x as SpatialRangeState)?.min, (x as SpatialRangeState)?.max]);
 }
 
 function isNumberArray(x: unknown): x is number[] {

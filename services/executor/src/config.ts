@@ -1,3 +1,4 @@
+import { MODEL_NAME_PATTERN } from '@outliers/model-store';
 import { type Static, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 
@@ -52,7 +53,7 @@ export const ConfigSchema = Type.Object({
   /** Minimum time between two checks of one model's manifest for a newer version. */
   MODEL_REFRESH_MS: Type.Integer({ minimum: 0, default: 60000 }),
   /** Model used when the request names none and the query's sensor has none; else the shallow model. */
-  DEFAULT_MODEL: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$' })),
+  DEFAULT_MODEL: Type.Optional(Type.String({ pattern: MODEL_NAME_PATTERN.source })),
   /** Metric whose expected value, forecast and bounds are reported. */
   METRIC: Type.String({ minLength: 1, default: 'bytes' }),
   /** k-sigma override for trained models (threshold = mean + K * std of the training error); unset: the model's k. */

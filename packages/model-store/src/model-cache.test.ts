@@ -112,6 +112,9 @@ describe('ModelCache', () => {
     });
     await store.publish('m', { 'model.json': text('v1') });
     await expect(cache.get('m')).rejects.toThrow('bad weights');
+    // Until the next check the failure is repeated: the model exists, it is not "absent".
+    await expect(cache.get('m')).rejects.toThrow('bad weights');
+    expect(store.manifestReads).toBe(1);
   });
 
   it('disposes a replaced model after the grace delay, not before', async () => {

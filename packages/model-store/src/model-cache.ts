@@ -39,7 +39,9 @@ export interface ModelCacheOptions<T> {
 interface Entry<T> {
   current: CachedModel<T> | null;
   checkedAt: number;
-  pending?: Promise<void>;
+  pending?: Promise<void> | undefined;
+  /** Why the last check failed while nothing was loaded: repeated until the next check, not turned into "absent". */
+  failure?: unknown;
 }
 
 export class ModelCache<T> {
@@ -71,6 +73,7 @@ export class ModelCache<T> {
       if (entry.current) check.catch((error: unknown) => this.#options.onError?.(error, name));
       else await check;
     }
+    if (!entry.current && entry.failure !== undefined) throw entry.failure;
     return entry.current;
   }
 
@@ -103,11 +106,18 @@ export class ModelCache<T> {
   async #load(name: string, entry: Entry<T>): Promise<void> {
     try {
       const manifest = await this.#options.store.manifest(name);
-      if (!manifest) return this.#swap(entry, null);
+      if (!manifest) {
+        entry.failure = undefined;
+        return this.#swap(entry, null);
+      }
       if (entry.current?.manifest.version === manifest.version) return;
       const files = await readVersionFiles(this.#options.store, manifest);
       const model = await this.#options.load(files, manifest);
       this.#swap(entry, { model, manifest });
+      entry.failure = undefined;
+    } catch (error) {
+      if (!entry.current) entry.failure = error;
+      throw error;
     } finally {
       // A failed check also counts: a broken store or version is retried after the interval, not on every request.
       entry.checkedAt = this.#options.now();

@@ -136,6 +136,25 @@ describe('model resolution', () => {
   });
 });
 
+describe('a stored model that cannot be loaded', () => {
+  it('answers 500 with the reference message, never 404 or a stack', async () => {
+    await store.publish('broken', { ...files, 'weights.bin': new Uint8Array(8) });
+    for (let i = 0; i < 2; i++) {
+      const res = await ctx.app.inject({
+        method: 'POST',
+        url: '/api/v1/outliers',
+        ...formRequest({ data: base64(druidResponse(normalWeek)), model: base64('broken') }),
+      });
+      expect(res.statusCode).toBe(500);
+      expect(res.json()).toEqual({
+        status: 'error',
+        msg: 'Error while calculating prediction model',
+        code: 'EXECUTOR_PREDICTION_FAILED',
+      });
+    }
+  });
+});
+
 describe('defects of the reference, proven absent', () => {
   it('a whole normal week, every weekday included, gives no anomalies', async () => {
     const weekdays = new Set(normalWeek.map((r) => new Date(r.time).getUTCDay()));

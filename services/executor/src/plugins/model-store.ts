@@ -41,6 +41,9 @@ export default fp<{ config: Config; store?: ModelStore }>(
         return model;
       },
       dispose: (model) => model.dispose(),
+      // A request resolves its model before running its Druid query (up to 3 attempts of DRUID_TIMEOUT_MS): a
+      // replaced model must outlive that, plus the detection itself.
+      disposeDelayMs: 3 * config.DRUID_TIMEOUT_MS + 30_000,
       onError: (err, model) => log.error({ err, model }, 'model refresh failed; keeping the loaded version'),
     });
     fastify.decorate('metricModels', { store, cache });

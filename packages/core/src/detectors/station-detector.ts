@@ -2,7 +2,6 @@ import { InvalidInputError } from '../errors.js';
 import { KalmanFilter, type KalmanFilterState } from '../filters/kalman-filter.js';
 import { IsolationForest } from '../forest/isolation-forest.js';
 import { mannKendall } from '../stats/mann-kendall.js';
-import { normalSf } from '../stats/normal.js';
 import { AnomalyLikelihood, type AnomalyLikelihoodState } from './anomaly-likelihood.js';
 import type { ResolvedDetectorOptions } from './registry.js';
 import { fitSeed } from './seeds.js';
@@ -24,11 +23,11 @@ const TREND_ALPHA = 0.01;
 const TREND_POINTS = 128;
 const TREND_THINNING = 8;
 const MIN_TREND_POINTS = 16;
-/** Random-walk Kalman filter in units of the innovation scale: gain about 0.27 (a few samples of memory). */
+/**
+ * Random-walk Kalman filter (gain about 0.27: a few samples of memory) smoothing the values the trend test sees,
+ * so that noise and single outliers do not make or break a trend.
+ */
 const KALMAN = { q: 0.1, r: 1, p0: 1 };
-/** Time constant (samples) of the innovation variance estimate; innovations are clipped at INNOVATION_CLIP sd. */
-const INNOVATION_MEMORY = 200;
-const INNOVATION_CLIP = 4;
 /** A repeat run or a zero reading is flagged when its probability under the history is below this. */
 const RARE = 1e-4;
 /** Within the hold-off after an alarm, scores are reported scaled by this (the event was already raised). */
@@ -51,8 +50,7 @@ interface StationState extends StreamDetectorState {
   slope: number;
   trendRange: SpatialRangeState | null;
   range: SpatialRangeState | null;
-  kalman: unknown;
-  innovationVariance: number;
+  kalman: KalmanFilterState | null;
   likelihood: AnomalyLikelihoodState;
   runLength: number;
   holdOff: number;
@@ -62,18 +60,17 @@ interface StationState extends StreamDetectorState {
  * The default station detector: sliding, score-then-learn, built to close the reference's blind spots.
  *
  * For each new value x (after a warm-up of `window` samples, reported as such and never flagged):
- * 1. Raw score = the larger of the Isolation Forest score of (x, x - previous) against a forest fitted on past
- *    values only, and 1 - 2 Q(|z|) for the Kalman innovation z-score (x against the random-walk filter's
- *    prediction, scaled by the running innovation sd).
+ * 1. Raw score = the Isolation Forest score of (x, x - previous) against a forest fitted on past values only.
  * 2. The raw score becomes a calibrated score through the anomaly likelihood (Numenta): how unusual the recent raw
  *    scores are compared with their own history, on a log scale where 0.5 means a tail probability of 1e-5.
- * 3. Hard evidence scores 1 at once: the spatial check (x beyond the range seen so far plus a 5 % margin, shifted
- *    by a significant Mann-Kendall trend so that a trend does not flood), a stuck sensor (a run of identical
- *    values whose probability under the history's repeat rate is below 1e-4) and a dropout (an exact 0 from a
- *    sensor whose history makes a 0 that rare).
- * 4. One alarm per event: after an alarm, the next `window` samples are not flagged (their scores are halved).
- * 5. Then the value is learned; the forest is refitted on the last min(window, 512) values every window / 4
- *    samples (every window / 8 while a significant trend lasts).
+ * 3. Hard evidence scores 1 at once: the spatial check (x beyond the range seen so far plus a 5 % margin; under a
+ *    significant trend x must also leave the trend-projected range, so a trend does not flood), a stuck sensor (a
+ *    run of identical values whose probability under the history's repeat rate is below 1e-4) and a dropout (an
+ *    exact 0 from a sensor whose history makes a 0 that rare).
+ * 4. One alarm per event: after an alarm, the next `window` samples are not flagged (their scores are scaled down).
+ * 5. Then the value is learned; the forest is refitted on the last min(window, 512) values every window / 2
+ *    samples (window / 4 while a trend lasts). The trend is Mann-Kendall (Yue-Wang) with Sen's slope on a long
+ *    thinned history of Kalman-smoothed values: it de-trends the spatial check and speeds refits, never flags.
  *
  * State is compact: the recent values and the forest's training sample, never trees (a restored detector regrows
  * the identical forest from its seed and fit count).
@@ -97,7 +94,6 @@ export class StationDetector implements StreamDetector {
   private trendRange = new SpatialRange(SPATIAL_MARGIN);
   private range = new SpatialRange(SPATIAL_MARGIN);
   private kalman: KalmanFilter | null = null;
-  private innovationVariance = 0;
   private likelihood: AnomalyLikelihood;
   private runLength = 0;
   private holdOff = 0;
@@ -129,12 +125,10 @@ export class StationDetector implements StreamDetector {
     const previous = this.recent.length > 0 ? this.recent[this.recent.length - 1]! : value;
     this.runLength = value === previous && this.recent.length > 0 ? this.runLength + 1 : 0;
 
-    const innovationZ = this.filter(value);
     let score = 0;
     if (this.forest !== null) {
       const isolation = this.forest.scoreOne([value, value - previous]);
-      const surprise = 1 - 2 * normalSf(Math.abs(innovationZ));
-      score = this.likelihood.update(Math.max(isolation, surprise));
+      score = this.likelihood.update(isolation);
       // Under a significant trend new extremes are expected: x must also leave the trend-projected range.
       const spatial = Math.min(
         this.range.excess(value),
@@ -173,7 +167,6 @@ export class StationDetector implements StreamDetector {
       trendRange: this.trendRange.toJSON(),
       range: this.range.toJSON(),
       kalman: this.kalman === null ? null : this.kalman.toJSON(),
-      innovationVariance: this.innovationVariance,
       likelihood: this.likelihood.toJSON(),
       runLength: this.runLength,
       holdOff: this.holdOff,
@@ -190,7 +183,7 @@ export class StationDetector implements StreamDetector {
       );
     }
     const counts = [s.seen, s.fits, s.sinceFit, s.runLength, s.holdOff];
-    const numbers = [s.slope, s.innovationVariance];
+    const numbers = [s.slope];
     if (
       !counts.every((c) => Number.isInteger(c) && (c as number) >= 0) ||
       !numbers.every((v) => typeof v === 'number' && !Number.isNaN(v)) ||
@@ -207,8 +200,7 @@ export class StationDetector implements StreamDetector {
     d.recent = [...s.recent];
     d.range = SpatialRange.fromJSON(SPATIAL_MARGIN, s.range!);
     d.longHistory = [...s.longHistory];
-    d.kalman = s.kalman == null ? null : KalmanFilter.fromJSON(s.kalman as KalmanFilterState);
-    d.innovationVariance = s.innovationVariance!;
+    d.kalman = s.kalman == null ? null : KalmanFilter.fromJSON(s.kalman);
     d.likelihood = AnomalyLikelihood.fromJSON(
       s.likelihood!,
       StationDetector.likelihoodOptions(options.window),
@@ -224,23 +216,6 @@ export class StationDetector implements StreamDetector {
     d.slope = s.slope!;
     d.trendRange = SpatialRange.fromJSON(SPATIAL_MARGIN, s.trendRange!);
     return d;
-  }
-
-  /** Runs the Kalman filter on `value` and returns its innovation z-score (0 until the scale is known). */
-  private filter(value: number): number {
-    if (this.kalman === null) {
-      this.kalman = new KalmanFilter({ ...KALMAN, x0: value });
-      return 0;
-    }
-    const { innovation } = this.kalman.update(value);
-    const sd = Math.sqrt(this.innovationVariance);
-    const z = sd > 0 ? innovation / sd : 0;
-    // Clipped update, so that one outlier does not inflate the scale that should expose the next.
-    const clipped =
-      sd > 0 ? Math.max(-INNOVATION_CLIP * sd, Math.min(INNOVATION_CLIP * sd, innovation)) : innovation;
-    const weight = Math.max(1 / this.seenCount, 1 / INNOVATION_MEMORY);
-    this.innovationVariance += weight * (clipped * clipped - this.innovationVariance);
-    return z;
   }
 
   /** True when the current run of identical values is improbably long given how often the history repeats. */
@@ -271,8 +246,10 @@ export class StationDetector implements StreamDetector {
     this.range.observe(value);
     this.sinceFit++;
     const W = this.options.window;
+    this.kalman ??= new KalmanFilter({ ...KALMAN, x0: value });
+    const { estimate } = this.kalman.update(value);
     if (this.seenCount % this.thinning === 0) {
-      this.longHistory.push(value);
+      this.longHistory.push(estimate);
       if (this.longHistory.length > TREND_POINTS) this.longHistory.shift();
     }
     const interval = Math.max(4, Math.floor((this.slope !== 0 ? W / 4 : W / 2) + 0.5));

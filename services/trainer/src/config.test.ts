@@ -26,8 +26,8 @@ describe('loadConfig', () => {
   it('loads the deploy example and applies defaults', async () => {
     const config = await loadConfig(EXAMPLE);
     expect(config.node).toBe('trainer-eu-1');
-    expect(config.sensors.map((s) => s.name)).toEqual(['ASR-edge-1', 'lab-sensor']);
-    expect(config.sensors[0]?.granularities).toHaveLength(8);
+    expect(config.sensors.map((s) => s.name)).toEqual(['ASR-edge-1', 'ASR-core-2', 'lab-sensor']);
+    expect(config.sensors[0]?.granularities).toHaveLength(6);
     expect(config.s3).toMatchObject({ bucket: 'outliers-models', prefix: 'models', region: 'eu-west-1' });
     expect(config.worker.maxStalledCount).toBe(2);
   });
@@ -115,6 +115,24 @@ describe('bad configuration files', () => {
     expect(issues).toContain('sensors[1].name: duplicate sensor "s1"');
     expect(issues).toContain('sensors[2]: needs "file" or a "druid" section to read training data from');
     expect(issues).toContain('sensors[2].granularities: required when training data comes from Druid');
+  });
+
+  it('rejects unknown granularities and look-backs too short for one training window', () => {
+    const druidSensor = { name: 'd', metrics: ['bytes'], lookBack: 'P1D' };
+    const bad = {
+      ...minimal,
+      druid: { url: 'http://broker:8082' },
+      sensors: [{ ...druidSensor, granularities: ['PT5M', 'fortnightly', 'all', 'PT1H'] }],
+    };
+    const issues = issuesOf(JSON.stringify(bad));
+    expect(issues).toEqual([
+      'sensors[0].granularities[1]: unknown granularity "fortnightly"',
+      'sensors[0].granularities[2]: "all" has no fixed bucket length to train at',
+      'sensors[0].granularities[3]: PT1H over lookBack P1D gives 24 rows, fewer than one training window (32); lengthen lookBack or drop it',
+    ]);
+    // a smaller window or a longer look-back makes PT1H trainable
+    const ok = { ...bad, sensors: [{ ...druidSensor, granularities: ['hour'], lookBack: '2d' }] };
+    expect(parseConfig(JSON.stringify(ok), 'ok.json').sensors[0]?.granularities).toEqual(['hour']);
   });
 
   it('reports syntax errors, unknown extensions, non-mappings and unreadable files', async () => {

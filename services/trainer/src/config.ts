@@ -5,10 +5,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
+import { granularitySeconds, parseGranularity } from '@outliers/druid';
 import { type Static, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { getNextMillis } from 'bullmq';
 import { parse as parseYaml } from 'yaml';
+import { lookBackMs } from './training/look-back.js';
 
 const NonEmpty = Type.String({ minLength: 1 });
 const PositiveInt = Type.Integer({ minimum: 1 });
@@ -273,10 +275,47 @@ function semanticIssues(config: RawNodeConfig): string[] {
     if (sensor.file === undefined && sensor.granularities === undefined) {
       issues.push(`sensors[${i}].granularities: required when training data comes from Druid`);
     }
+    issues.push(...granularityIssues(sensor, i, config.training.window ?? DEFAULT_WINDOW));
   });
   if (config.s3 && (config.s3.accessKeyId === undefined) !== (config.s3.secretAccessKey === undefined)) {
     issues.push('s3: accessKeyId and secretAccessKey go together');
   }
+  return issues;
+}
+
+/** Rows per training window when `training.window` is not set (core's default, the reference's 32). */
+const DEFAULT_WINDOW = 32;
+/** Look-back when a sensor configures none: the last 24 hours, as the reference trained. */
+export const DEFAULT_LOOK_BACK = 'P1D';
+
+/**
+ * Each granularity must be one Druid knows, and the look-back must hold at least one training window of it:
+ * otherwise that granularity could never be trained (1 day at PT1H is 24 rows, fewer than a window of 32).
+ */
+function granularityIssues(sensor: SensorConfig, i: number, window: number): string[] {
+  const issues: string[] = [];
+  const span = lookBackMs(sensor.lookBack ?? DEFAULT_LOOK_BACK);
+  sensor.granularities?.forEach((text, g) => {
+    const key = `sensors[${i}].granularities[${g}]`;
+    let seconds: number;
+    try {
+      const granularity = parseGranularity(text, key);
+      if (granularity.kind !== 'period' && granularity.kind !== 'duration') {
+        issues.push(`${key}: "${text}" has no fixed bucket length to train at`);
+        return;
+      }
+      seconds = granularitySeconds(granularity);
+    } catch (err) {
+      issues.push(`${key}: ${(err as Error).message.replace(`${key}: `, '')}`);
+      return;
+    }
+    const rows = Math.floor(span / (seconds * 1000));
+    if (rows < window) {
+      issues.push(
+        `${key}: ${text} over lookBack ${sensor.lookBack ?? DEFAULT_LOOK_BACK} gives ${rows} rows, fewer than one training window (${window}); lengthen lookBack or drop it`,
+      );
+    }
+  });
   return issues;
 }
 

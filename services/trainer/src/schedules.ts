@@ -4,19 +4,20 @@
  * configure the same sensor on one Redis produce one job per sensor per tick.
  */
 import type { Queue } from 'bullmq';
-import type { TrainerConfig } from './config.js';
+import type { SensorConfig, TrainerConfig } from './config.js';
 import { schedulerId, TRAIN_SENSOR_JOB, type TrainSensorPayload } from './queues.js';
+
+/** Upserts in flight at once: one round trip each, so 1,000 sensors take seconds one by one. */
+const UPSERT_CONCURRENCY = 16;
 
 /** Upserts the scheduler of every sensor of this node; returns the scheduler ids. */
 export async function upsertSensorSchedules(
   queue: Queue<TrainSensorPayload>,
   config: Pick<TrainerConfig, 'schedule' | 'sensors' | 'training' | 'worker'>,
 ): Promise<string[]> {
-  const ids: string[] = [];
-  for (const sensor of config.sensors) {
-    const id = schedulerId(sensor.name);
-    await queue.upsertJobScheduler(
-      id,
+  const upsert = (sensor: SensorConfig) =>
+    queue.upsertJobScheduler(
+      schedulerId(sensor.name),
       { pattern: config.schedule.cron, tz: config.schedule.timezone },
       {
         name: TRAIN_SENSOR_JOB,
@@ -25,12 +26,15 @@ export async function upsertSensorSchedules(
           attempts: config.worker.attempts,
           backoff: { type: 'exponential', delay: config.worker.backoffMs },
           removeOnComplete: { count: config.worker.keepCompleted },
-          // Failed jobs stay, with their reason, for `trainer status` and post-mortems.
+          // Failed jobs stay, with their reason, for post-mortems.
           removeOnFail: { count: config.worker.keepFailed },
         },
       },
     );
-    ids.push(id);
-  }
-  return ids;
+  let next = 0;
+  const lane = async () => {
+    while (next < config.sensors.length) await upsert(config.sensors[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(UPSERT_CONCURRENCY, config.sensors.length) }, lane));
+  return config.sensors.map((s) => schedulerId(s.name));
 }

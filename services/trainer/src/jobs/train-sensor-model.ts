@@ -6,16 +6,14 @@
 import type { ModelStore } from '@outliers/model-store';
 import { UnrecoverableError } from 'bullmq';
 import { keepAside } from '../artifacts/keep-aside.js';
-import type { PublishSettings } from '../config.js';
+import { DEFAULT_LOOK_BACK, type PublishSettings } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { TrainSensorPayload } from '../queues.js';
 import type { TrainingDataSource } from '../training/data-source.js';
 import { lookBackMs } from '../training/look-back.js';
 import type { TrainFunction } from '../training/train-function.js';
 
-/** Look-back when a sensor configures none: the last 24 hours, as the reference trained. */
-export const DEFAULT_LOOK_BACK = 'P1D';
-
+/** `log` should already carry the sensor (and job) in its bindings. */
 export interface TrainSensorDeps {
   source: TrainingDataSource;
   train: TrainFunction;
@@ -56,7 +54,7 @@ export async function trainSensorModel(
       `no training data for sensor "${sensor.name}" between ${interval.start.toISOString()} and ${end.toISOString()}`,
     );
   }
-  deps.log.info({ sensor: sensor.name, series: series.length, rows }, 'training data loaded');
+  deps.log.info({ series: series.length, rows }, 'training data loaded');
 
   const model = await deps.train(series, {
     metrics: sensor.metrics,
@@ -90,7 +88,6 @@ export async function trainSensorModel(
     const keptAsideAt = await keepAside(deps.publish.rejectedDirectory, sensor.name, model.files, metadata);
     deps.log.warn(
       {
-        sensor: sensor.name,
         validationLoss: model.validationLoss,
         currentValidationLoss: currentLoss,
         keptAsideAt,
@@ -103,7 +100,7 @@ export async function trainSensorModel(
   const manifest = await deps.store.publish(sensor.name, model.files, metadata);
   await deps.store.prune(sensor.name, deps.publish.keepVersions);
   deps.log.info(
-    { sensor: sensor.name, version: manifest.version, validationLoss: model.validationLoss, durationMs },
+    { version: manifest.version, validationLoss: model.validationLoss, durationMs },
     'model published',
   );
   return {

@@ -1,0 +1,146 @@
+#!/usr/bin/env node
+/**
+ * The trainer's command line:
+ *   trainer run-once --config FILE [--sensor NAME]...   train now, in this process (no Redis needed)
+ *   trainer serve --config FILE                         cluster node: schedulers + worker on the shared Redis
+ *   trainer rollback --config FILE --sensor S --to V    point a sensor's manifest back at a kept version
+ *   trainer status --config FILE [--json]               sensors, last training, duration, losses, versions
+ */
+import { parseArgs } from 'node:util';
+import { RollbackError, rollback } from './commands/rollback.js';
+import { formatStatus, sensorStatus } from './commands/status.js';
+import { ConfigError, loadConfig, type TrainerConfig } from './config.js';
+import { trainSensorModel } from './jobs/train-sensor-model.js';
+import { createLogger, type Logger } from './logger.js';
+import { openRuntime, trainingProcessor } from './runtime.js';
+import { startTrainerNode } from './trainer-node.js';
+import { trainAutoencoder } from './training/autoencoder-trainer.js';
+import { ThreadTrainer } from './training/thread-trainer.js';
+
+const USAGE = `usage:
+  trainer run-once --config FILE [--sensor NAME]...
+  trainer serve --config FILE
+  trainer rollback --config FILE --sensor NAME --to VERSION
+  trainer status --config FILE [--json]`;
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv[0] === '--' ? argv.slice(1) : argv,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string', short: 'c' },
+      sensor: { type: 'string', multiple: true },
+      to: { type: 'string' },
+      json: { type: 'boolean' },
+      'log-level': { type: 'string' },
+    },
+  });
+  const command = positionals[0];
+  if (!command || !['run-once', 'serve', 'rollback', 'status'].includes(command)) {
+    throw new UsageError(`unknown command ${command ?? '(none)'}`);
+  }
+  if (!values.config) throw new UsageError('--config FILE is required');
+  const log = createLogger(values['log-level']);
+  const config = await loadConfig(values.config, process.env);
+  switch (command) {
+    case 'run-once':
+      return runOnce(config, values.sensor, log);
+    case 'serve':
+      return serve(config, log);
+    case 'rollback': {
+      const sensor = values.sensor?.[0];
+      if (!sensor || !values.to) throw new UsageError('rollback needs --sensor NAME and --to VERSION');
+      const runtime = openRuntime(config);
+      try {
+        const manifest = await rollback(runtime.store, sensor, values.to);
+        log.info({ sensor, version: manifest.version }, 'rolled back');
+        process.stdout.write(`${sensor}: active version is now ${manifest.version}\n`);
+      } finally {
+        await runtime.close();
+      }
+      return 0;
+    }
+    default: {
+      const runtime = openRuntime(config);
+      try {
+        const rows = await sensorStatus(config, runtime.store);
+        process.stdout.write(`${values.json ? JSON.stringify(rows, null, 2) : formatStatus(rows)}\n`);
+      } finally {
+        await runtime.close();
+      }
+      return 0;
+    }
+  }
+}
+
+/** Trains every configured sensor (or the named ones) in turn; a failed sensor does not stop the others. */
+async function runOnce(config: TrainerConfig, only: string[] | undefined, log: Logger): Promise<number> {
+  const sensors = only ? config.sensors.filter((s) => only.includes(s.name)) : config.sensors;
+  const unknown = (only ?? []).filter((name) => !config.sensors.some((s) => s.name === name));
+  if (unknown.length > 0) throw new UsageError(`not configured: ${unknown.join(', ')}`);
+  const runtime = openRuntime(config);
+  let failures = 0;
+  try {
+    for (const sensor of sensors) {
+      const sensorLog = log.child({ sensor: sensor.name });
+      try {
+        const outcome = await trainSensorModel(
+          { sensor, training: config.training },
+          {
+            source: runtime.source,
+            store: runtime.store,
+            publish: config.publish,
+            node: config.node,
+            log: sensorLog,
+            train: trainAutoencoder,
+          },
+        );
+        process.stdout.write(`${JSON.stringify(outcome)}\n`);
+      } catch (err) {
+        failures++;
+        sensorLog.error({ err }, 'training failed');
+      }
+    }
+  } finally {
+    await runtime.close();
+  }
+  return failures === 0 ? 0 : 1;
+}
+
+/** Runs a cluster node until SIGTERM/SIGINT, then finishes or releases the current job and exits. */
+async function serve(config: TrainerConfig, log: Logger): Promise<number> {
+  const runtime = openRuntime(config);
+  const trainer = new ThreadTrainer();
+  const node = await startTrainerNode(
+    config,
+    trainingProcessor(config, runtime, (series, options, signal) => trainer.train(series, options, signal)),
+    log,
+  );
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  log.info({ signal, graceMs: config.worker.shutdownGraceMs }, 'shutting down');
+  await node.close();
+  await trainer.close();
+  await runtime.close();
+  log.info('stopped');
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof ConfigError || err instanceof UsageError || err instanceof RollbackError) {
+      process.stderr.write(`${err.message}\n${err instanceof UsageError ? USAGE : ''}\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`trainer: ${(err as Error).stack ?? err}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

@@ -136,7 +136,7 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     if (err instanceof ConfigError || err instanceof UsageError || err instanceof RollbackError) {
-      process.stderr.write(`${err.message}\n${err instanceof UsageError ? USAGE : ''}\n`);
+      process.stderr.write(`${err.message}\n${err instanceof UsageError ? `${USAGE}\n` : ''}`);
       process.exitCode = 2;
     } else {
       process.stderr.write(`trainer: ${(err as Error).stack ?? err}\n`);

@@ -7,11 +7,14 @@
  *   trainer status --config FILE [--json]               sensors, last training, duration, losses, versions
  */
 import { parseArgs } from 'node:util';
+import { Queue } from 'bullmq';
 import { RollbackError, rollback } from './commands/rollback.js';
-import { formatStatus, sensorStatus } from './commands/status.js';
+import { formatStatus, type LastRun, lastRuns, sensorStatus } from './commands/status.js';
 import { ConfigError, loadConfig, type TrainerConfig } from './config.js';
 import { trainSensorModel } from './jobs/train-sensor-model.js';
 import { createLogger, type Logger } from './logger.js';
+import { TRAINING_QUEUE } from './queues.js';
+import { redisConnection } from './redis.js';
 import { openRuntime, trainingProcessor } from './runtime.js';
 import { startTrainerNode } from './trainer-node.js';
 import { trainAutoencoder } from './training/autoencoder-trainer.js';
@@ -66,12 +69,36 @@ async function main(argv: string[]): Promise<number> {
       const runtime = openRuntime(config);
       try {
         const rows = await sensorStatus(config, runtime.store);
+        const runs = config.redis ? await readLastRuns(config, log) : new Map<string, LastRun>();
+        for (const row of rows) {
+          const run = runs.get(row.sensor);
+          if (run) row.lastRun = run;
+        }
         process.stdout.write(`${values.json ? JSON.stringify(rows, null, 2) : formatStatus(rows)}\n`);
       } finally {
         await runtime.close();
       }
       return 0;
     }
+  }
+}
+
+/** Last runs from the cluster queue; a Redis that does not answer within seconds only costs the column. */
+async function readLastRuns(config: TrainerConfig, log: Logger): Promise<Map<string, LastRun>> {
+  const connection = {
+    ...redisConnection(config.redis!),
+    maxRetriesPerRequest: 1,
+    retryStrategy: () => null,
+  };
+  const queue = new Queue(TRAINING_QUEUE, { connection, prefix: config.redis!.prefix });
+  queue.on('error', () => {}); // reported below, once
+  try {
+    return await lastRuns(queue);
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, 'cannot read last runs from redis');
+    return new Map();
+  } finally {
+    await queue.close().catch(() => {});
   }
 }
 

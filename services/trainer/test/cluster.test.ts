@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Job, Queue, UnrecoverableError } from 'bullmq';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { lastRuns } from '../src/commands/status.js';
 import { parseConfig, type TrainerConfig } from '../src/config.js';
 import { TRAIN_SENSOR_JOB, TRAINING_QUEUE, type TrainSensorPayload } from '../src/queues.js';
 import { redisConnection } from '../src/redis.js';
@@ -153,6 +154,31 @@ describe('job handling', () => {
     expect(await failed.getState()).toBe('failed');
     expect(failed.attemptsMade).toBe(2);
     expect(failed.failedReason).toBe('druid down');
+  });
+
+  it('remembers each sensor’s last run for `trainer status`', async () => {
+    prefix = randomPrefix();
+    let calls = 0;
+    await start(nodeConfig('node-x', prefix, quiet), async (p) => {
+      calls++;
+      if (p.sensor.name === 'down') throw new UnrecoverableError('druid down');
+      return { sensor: p.sensor.name, published: !(p.sensor.name === 'worse') };
+    });
+    const named = (name: string) => ({ ...payload, sensor: { ...payload.sensor, name } });
+    await finished(await addJob(named('ok')));
+    await finished(await addJob(named('down')));
+    await finished(await addJob(named('worse')));
+    const later = await finished(await addJob(named('down')));
+    const runs = await lastRuns(queue);
+    expect(calls).toBe(4);
+    expect(runs.get('ok')).toMatchObject({ outcome: 'published', node: 'node-x' });
+    expect(runs.get('worse')).toMatchObject({ outcome: 'kept aside' });
+    expect(runs.get('down')).toEqual({
+      outcome: 'failed',
+      failedReason: 'druid down',
+      node: 'node-x',
+      finishedAt: new Date(later.finishedOn!).toISOString(),
+    });
   });
 
   it('on shutdown, finishes the current job within the grace period', async () => {

@@ -1,0 +1,247 @@
+/**
+ * End-to-end benchmark of the station stream API on loopback: the executor runs as a child process (its own
+ * core), autocannon sends /detection blocks (96 samples × 3 variables, 15-minute timestamps) round robin over many
+ * stations, and a node:http data server receives the outbox deliveries. Then the memory of 10,000 stations × 3
+ * variables (30,000 detectors, all past warm-up) and the time to reload them after a restart.
+ *
+ *   pnpm --filter @outliers/executor bench
+ *   env: BENCH_SECONDS, BENCH_STATIONS, BENCH_CONNECTIONS, BENCH_BACKENDS (stand-in,core), BENCH_MEMORY (0: skip),
+ *   BENCH_MEMORY_STATIONS, BENCH_NODE_ARGS
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
+const STATIONS = Number(process.env.BENCH_STATIONS ?? 2000);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const MEMORY_STATIONS = Number(process.env.BENCH_MEMORY_STATIONS ?? 10_000);
+const BLOCK = 96;
+const VARIABLES = ['level', 'temperature', 'conductivity'];
+const serviceDir = fileURLToPath(new URL('..', import.meta.url));
+
+function timestamp(i: number): string {
+  return new Date(Date.UTC(2021, 0, 1) + i * 900_000).toISOString().replace('T', ' ').slice(0, 19);
+}
+
+/** Deterministic station-like values: daily cycle, noise, a rare spike. */
+function value(station: number, variable: number, i: number): number {
+  const x = Math.sin(i * 12.9898 + station * 78.233 + variable * 37.719) * 43758.5453;
+  const noise = x - Math.floor(x);
+  const spike = (i + station) % 500 === 0 ? 25 : 0;
+  return 10 * Math.sin((2 * Math.PI * i) / 96) + noise + spike + variable * 5;
+}
+
+function detectionBody(station: number, blockIndex: number): string {
+  const mostres = [];
+  for (let j = 0; j < BLOCK; j++) {
+    const i = blockIndex * BLOCK + j;
+    const values: Record<string, number> = {};
+    VARIABLES.forEach((name, v) => {
+      values[name] = Number(value(station, v, i).toFixed(3));
+    });
+    mostres.push({ timestamp: timestamp(i), values });
+  }
+  return JSON.stringify({ id_estacio: `station_${station}`, numero_mostres: BLOCK, mostres });
+}
+
+async function startReceiver(): Promise<{ url: string; count: () => number; close: () => Promise<void> }> {
+  let received = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      received++;
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    count: () => received,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+type Backend = 'core' | 'stand-in';
+
+async function startExecutor(
+  env: Record<string, string>,
+  backend: Backend = 'core',
+): Promise<{ child: ChildProcess; url: string }> {
+  const port = await freePort();
+  const entry = backend === 'core' ? 'src/server.ts' : 'bench/stand-in-server.ts';
+  // BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the executor.
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, '--conditions=source', '--import', 'tsx', entry], {
+    cwd: serviceDir,
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`executor exited (${child.exitCode})`);
+    const res = await fetch(`${url}/ready`).catch(() => undefined);
+    if (res?.status === 200) return { child, url };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** CPU seconds (user + system) a process has used, from /proc (clock ticks of 10 ms). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function rssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(m![1]) / 1024;
+}
+
+async function post(url: string, path: string, body: string): Promise<void> {
+  const res = await fetch(`${url}${path}`, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json' },
+  });
+  if (res.status !== 200) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+}
+
+async function initialize(url: string, stations: number): Promise<void> {
+  const variables = Object.fromEntries(VARIABLES.map((v) => [v, 64]));
+  for (let s = 0; s < stations; s += 50) {
+    await Promise.all(
+      Array.from({ length: Math.min(50, stations - s) }, (_, k) =>
+        post(url, '/initialize', JSON.stringify({ id_estacio: `station_${s + k}`, variables })),
+      ),
+    );
+  }
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+}
+
+async function throughput(backend: Backend): Promise<void> {
+  const stateDir = await mkdtemp(join(tmpdir(), 'executor-bench-'));
+  const receiver = await startReceiver();
+  const { child, url } = await startExecutor(
+    { STATE_DIR: stateDir, DATA_SERVER_ENDPOINT: receiver.url },
+    backend,
+  );
+  try {
+    await initialize(url, STATIONS);
+    const next = new Array<number>(STATIONS).fill(0);
+    let turn = 0;
+    const cpuBefore = cpuSeconds(child.pid!);
+    const result = await autocannon({
+      url: `${url}/detection`,
+      method: 'POST',
+      connections: CONNECTIONS,
+      duration: SECONDS,
+      headers: { 'content-type': 'application/json' },
+      requests: [
+        {
+          setupRequest: (req) => {
+            const station = turn++ % STATIONS;
+            return { ...req, body: detectionBody(station, next[station]!++) };
+          },
+        },
+      ],
+    });
+    const ok = result['2xx'];
+    // The machine is shared: CPU per request is the figure that does not depend on the neighbours' load.
+    const cpuMsPerRequest = ((cpuSeconds(child.pid!) - cpuBefore) * 1000) / (ok + result.non2xx);
+    const samplesPerSecond = (ok * BLOCK) / (result.duration || SECONDS);
+    const stations = (await (await fetch(`${url}/stations?limit=10`)).json()) as { total: number };
+    const detail = (await (await fetch(`${url}/stations/station_0`)).json()) as {
+      variables: Record<string, { stale: number; samples: number }>;
+    };
+    console.log(
+      JSON.stringify(
+        {
+          scenario: `${backend === 'core' ? 'default detector' : 'stand-in detector (service overhead)'}: /detection, ${BLOCK} samples × ${VARIABLES.length} variables, ${STATIONS} stations, ${CONNECTIONS} connections, ${SECONDS} s`,
+          requests: ok,
+          non2xx: result.non2xx,
+          errors: result.errors,
+          timeouts: result.timeouts,
+          samplesPerSecond: Math.round(samplesPerSecond),
+          valuesPerSecond: Math.round(samplesPerSecond * VARIABLES.length),
+          executorCpuMsPerRequest: Number(cpuMsPerRequest.toFixed(2)),
+          samplesPerCpuSecond: Math.round((BLOCK * 1000) / cpuMsPerRequest),
+          latencyMs: {
+            p50: result.latency.p50,
+            p90: result.latency.p90,
+            p99: result.latency.p99,
+            max: result.latency.max,
+          },
+          stationsKnown: stations.total,
+          station0: { samples: detail.variables.level?.samples, stale: detail.variables.level?.stale },
+          deliveriesReceived: receiver.count(),
+          rssMiB: Math.round(rssMiB(child.pid!)),
+        },
+        null,
+        2,
+      ),
+    );
+  } finally {
+    await stop(child);
+    await receiver.close();
+    await rm(stateDir, { recursive: true, force: true });
+  }
+}
+
+async function memory(): Promise<void> {
+  const stateDir = await mkdtemp(join(tmpdir(), 'executor-bench-mem-'));
+  let { child, url } = await startExecutor({ STATE_DIR: stateDir });
+  try {
+    await initialize(url, MEMORY_STATIONS);
+    const initialised = rssMiB(child.pid!);
+    for (let s = 0; s < MEMORY_STATIONS; s += 50) {
+      await Promise.all(
+        Array.from({ length: Math.min(50, MEMORY_STATIONS - s) }, (_, k) =>
+          post(url, '/detection', detectionBody(s + k, 0)),
+        ),
+      );
+    }
+    const fed = rssMiB(child.pid!);
+    await stop(child);
+    const t0 = performance.now();
+    ({ child, url } = await startExecutor({ STATE_DIR: stateDir }));
+    const reloadSeconds = (performance.now() - t0) / 1000;
+    console.log(
+      JSON.stringify(
+        {
+          scenario: `${MEMORY_STATIONS} stations × ${VARIABLES.length} variables (W=64)`,
+          rssMiBInitialised: Math.round(initialised),
+          rssMiBAfterOneBlockEach: Math.round(fed),
+          restartToReadySeconds: Number(reloadSeconds.toFixed(1)),
+          rssMiBAfterRestart: Math.round(rssMiB(child.pid!)),
+        },
+        null,
+        2,
+      ),
+    );
+  } finally {
+    await stop(child);
+    await rm(stateDir, { recursive: true, force: true });
+  }
+}
+
+const BACKENDS = (process.env.BENCH_BACKENDS ?? 'stand-in,core').split(',') as Backend[];
+for (const backend of BACKENDS) await throughput(backend);
+if (process.env.BENCH_MEMORY !== '0') await memory();

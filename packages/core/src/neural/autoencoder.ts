@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import { InvalidInputError } from '../errors.js';
 import type { MetricDetection, MetricPoint, MetricRow } from '../metric-detection.js';
 import { validateMetricRows } from '../metric-rows.js';
-import { planWindows } from '../transform/windows.js';
+import { planWindows, type WindowPlan } from '../transform/windows.js';
 import { initBackend } from './backend.js';
 import {
   buildFeatures,
@@ -69,6 +69,53 @@ export interface AutoencoderMetadata {
   backend: string;
 }
 
+/** Network outputs for the windows of a (padded) feature matrix. */
+interface WindowOutputs {
+  plan: WindowPlan;
+  /** Rows of padding before the series (series shorter than the window). */
+  padding: number;
+  /** Per window, `window x metricCount` reconstructed values, in plan order. */
+  outputs: Float32Array;
+}
+
+/**
+ * Runs the network on the given windows of `plan` in one predict call (one batch: TF.js would otherwise split
+ * it into batches of 32) and returns their outputs, in the order given.
+ */
+function predictWindows(network: tf.LayersModel, matrix: FeatureMatrix, plan: WindowPlan, starts: number[]) {
+  const batch = windowBatch(matrix, { ...plan, starts });
+  const output = tf.tidy(() => {
+    const input = tf.tensor2d(batch, [starts.length, plan.length * matrix.width]);
+    return network.predict(input, { batchSize: starts.length }) as tf.Tensor;
+  });
+  // Read outside tidy: tidy walks whatever its callback returns, element by element for a typed array.
+  const values = output.dataSync() as Float32Array;
+  output.dispose();
+  return values;
+}
+
+/** The network input: metrics saturated to the training range, padded to at least one window. */
+function networkInput(features: FeatureMatrix, metricCount: number, window: number) {
+  return padToWindow(saturateMetrics(features, metricCount), window);
+}
+
+function predictAll(
+  network: tf.LayersModel,
+  features: FeatureMatrix,
+  metricCount: number,
+  window: number,
+  stride: number,
+): WindowOutputs {
+  const { matrix, padding } = networkInput(features, metricCount, window);
+  const plan = planWindows(matrix.rows, window, stride);
+  return { plan, padding, outputs: predictWindows(network, matrix, plan, plan.starts) };
+}
+
+/** Per row and metric (rows x metricCount, row-major), the mean of the outputs of the windows containing it. */
+function averageOutputs({ plan, padding, outputs }: WindowOutputs, metricCount: number): Float64Array {
+  return averageBatch(outputs, plan, metricCount).subarray(padding * metricCount);
+}
+
 /**
  * Reconstruction of the metric columns of every row of a feature matrix, in scaled space, row-major
  * (rows x metricCount): each row's value is the mean over the slices containing it.
@@ -80,15 +127,39 @@ export function reconstruct(
   window: number,
   stride: number,
 ): Float64Array {
-  const { matrix, padding } = padToWindow(saturateMetrics(features, metricCount), window);
-  const plan = planWindows(matrix.rows, window, stride);
-  const batch = windowBatch(matrix, plan);
-  // One predict call for all slices: TF.js batches them internally, far faster than one call per slice.
-  const outputs = tf.tidy(() => {
-    const input = tf.tensor2d(batch, [plan.starts.length, window * matrix.width]);
-    return (network.predict(input) as tf.Tensor).dataSync() as Float32Array;
+  return averageOutputs(predictAll(network, features, metricCount, window, stride), metricCount);
+}
+
+/**
+ * The outputs again, with the windows that contain a flagged row predicted from `masked` (only those windows
+ * are recomputed).
+ */
+function repredictFlagged(
+  network: tf.LayersModel,
+  first: WindowOutputs,
+  masked: FeatureMatrix,
+  flaggedRows: readonly number[],
+  metricCount: number,
+): WindowOutputs {
+  const { plan, padding } = first;
+  const { matrix } = networkInput(masked, metricCount, plan.length);
+  const redo = plan.starts
+    .map((start, w) => ({ start, w }))
+    .filter(({ start }) =>
+      flaggedRows.some((r) => r + padding >= start && r + padding < start + plan.length),
+    );
+  const fresh = predictWindows(
+    network,
+    matrix,
+    plan,
+    redo.map(({ start }) => start),
+  );
+  const outputs = first.outputs.slice();
+  const size = plan.length * metricCount;
+  redo.forEach(({ w }, i) => {
+    outputs.set(fresh.subarray(i * size, (i + 1) * size), w * size);
   });
-  return averageBatch(outputs, plan, metricCount).subarray(padding * metricCount);
+  return { plan, padding, outputs };
 }
 
 /**
@@ -124,27 +195,19 @@ export class AutoencoderModel {
    * @throws {InvalidInputError} naming the field for empty rows, missing or non-finite metrics, unordered times.
    */
   detect(rows: readonly MetricRow[]): MetricDetection {
-    const { features: spec, metrics, window, stride, thresholds } = this.metadata;
+    const { features: spec, metrics, thresholds } = this.metadata;
     validateMetricRows(rows, metrics);
+    const count = metrics.length;
     const limits = metrics.map((metric) => thresholds[metric]!.threshold);
     const features = buildFeatures(rows, spec);
-    const scaled = leadingColumns(features, metrics.length);
-    const flaggedBy = (reconstruction: Float64Array) =>
-      Uint8Array.from(scaled, (y, i) =>
-        Math.abs(y - reconstruction[i]!) > limits[i % metrics.length]! ? 1 : 0,
-      );
-    let reconstructed = reconstruct(this.network, features, metrics.length, window, stride);
-    const flagged = flaggedBy(reconstructed);
-    if (flagged.includes(1)) {
-      const masked = maskFlagged(features, metrics.length, flagged, reconstructed);
-      reconstructed = reconstruct(this.network, masked, metrics.length, window, stride);
-    }
-    // Per metric (columns): the reconstruction and the band edges in scaled space, then in the metric's units.
+    const scaled = leadingColumns(features, count);
+    const reconstructed = this.reconstructRobustly(features, scaled, limits);
+    // Per metric, in the metric's units: the reconstruction and the band edges (reconstruction ± threshold).
     const column = (m: number, offset: number) =>
       unscaleMetric(
         spec,
         m,
-        rows.map((_, r) => reconstructed[r * metrics.length + m]! + offset),
+        rows.map((_, r) => reconstructed[r * count + m]! + offset),
       );
     const expected = metrics.map((_, m) => column(m, 0));
     const lower = metrics.map((_, m) => column(m, -limits[m]!));
@@ -160,22 +223,41 @@ export class AutoencoderModel {
         anomalous: false,
         exceeded: [],
       };
-      metrics.forEach((metric, m) => {
-        const y = scaled[r * metrics.length + m]!;
-        const yHat = reconstructed[r * metrics.length + m]!;
-        const limit = limits[m]!;
-        const ratio = Math.abs(y - yHat) / limit;
+      for (let m = 0; m < count; m++) {
+        const metric = metrics[m]!;
+        const ratio = Math.abs(scaled[r * count + m]! - reconstructed[r * count + m]!) / limits[m]!;
         point.observed[metric] = row.values[metric]!;
         point.expected[metric] = expected[m]![r]!;
         point.lower[metric] = lower[m]![r]!;
         point.upper[metric] = upper[m]![r]!;
         point.score = Math.max(point.score, ratio);
         if (ratio > 1) point.exceeded.push(metric);
-      });
+      }
       point.anomalous = point.exceeded.length > 0;
       return point;
     });
     return { model: 'autoencoder', metrics: [...metrics], points };
+  }
+
+  /**
+   * Reconstruction of the scaled metrics (rows x metrics). When values pass their limit, the windows holding
+   * them are predicted again with those values replaced by their reconstruction (`maskFlagged`).
+   */
+  private reconstructRobustly(features: FeatureMatrix, scaled: Float32Array, limits: number[]): Float64Array {
+    const { window, stride } = this.metadata;
+    const count = limits.length;
+    const first = predictAll(this.network, features, count, window, stride);
+    const reconstructed = averageOutputs(first, count);
+    const flagged = Uint8Array.from(scaled, (y, i) =>
+      Math.abs(y - reconstructed[i]!) > limits[i % count]! ? 1 : 0,
+    );
+    const flaggedRows: number[] = [];
+    for (let r = 0; r < features.rows; r++) {
+      if (flagged.subarray(r * count, (r + 1) * count).includes(1)) flaggedRows.push(r);
+    }
+    if (flaggedRows.length === 0) return reconstructed;
+    const masked = maskFlagged(features, count, flagged, reconstructed);
+    return averageOutputs(repredictFlagged(this.network, first, masked, flaggedRows, count), count);
   }
 
   /** The model as files (model.json, weights.bin, metadata.json) for the caller to write atomically. */

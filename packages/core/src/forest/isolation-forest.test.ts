@@ -133,6 +133,21 @@ describe('IsolationForest', () => {
     }
   });
 
+  it('scores multivariate rows in bulk exactly as one by one (across row blocks)', () => {
+    const rng = new Random(15);
+    const rows = Array.from({ length: 700 }, () => [rng.normal(), rng.normal(), rng.normal(), rng.normal()]);
+    const forest = new IsolationForest({ seed: 5 }).fit(rows.slice(0, 300));
+    const bulk = forest.score(rows);
+    expect(rows.filter((row, i) => forest.scoreOne(row) !== bulk[i])).toEqual([]);
+  });
+
+  it('keeps a fitted univariate forest small: step function and training rows only', () => {
+    const forest = new IsolationForest({ seed: 1 }).fit(normalSeries(256, 16));
+    // 16 bytes per breakpoint plus 8 per training value; the trees themselves would take about 220 KiB.
+    expect(forest.byteLength).toBe(16 * forest.breakpointCount + 8 + 8 * 256);
+    expect(forest.byteLength).toBeLessThan(128 * 1024);
+  });
+
   it('scores single-value rows like plain numbers', () => {
     const series = normalSeries(200, 9);
     const plain = new IsolationForest({ seed: 3 }).fit(series);

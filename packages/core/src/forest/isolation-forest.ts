@@ -18,7 +18,7 @@
  */
 import { InvalidInputError } from '../errors.js';
 import { Random } from '../random.js';
-import { averagePathLength } from './average-path-length.js';
+import { anomalyScorer } from './average-path-length.js';
 import {
   MAX_FEATURES,
   MAX_TREE_DEPTH,
@@ -63,11 +63,20 @@ const FORMAT_VERSION = 1;
 /** Independent PRNG streams of one seed: the draw of the kept training rows, and tree growth. */
 const TRAINING_ROWS_STREAM = 1;
 const TREE_STREAM = 2;
+/** Rows scored together tree by tree (multivariate): their data, 256 rows x a few features, stays in L1/L2. */
+const ROW_BLOCK = 256;
+
+/** The trees of a forest: all nodes in one `TreeNodes`, tree t rooted at `roots[t]`. */
+interface Trees {
+  nodes: TreeNodes;
+  roots: Int32Array;
+}
 
 interface Fitted {
   training: Rows;
-  nodes: TreeNodes;
-  roots: Int32Array;
+  /** Univariate forests score with the step function alone: they drop the trees and regrow them on demand. */
+  trees: Trees | null;
+  nodeCount: number;
   subsampleSize: number;
   /** s(x) from the sum of h(x) over the trees: the one formula both scoring paths use, so they agree exactly. */
   scoreOfSum: (pathLengthSum: number) => number;
@@ -148,7 +157,19 @@ export class IsolationForest {
     if (stepFunction !== null) {
       for (let i = 0; i < count; i++) scores[i] = stepFunction.at(data[i]!);
     } else {
-      for (let r = 0; r < count; r++) scores[r] = this.scoreOfRow(fitted, data, r * dims);
+      const { nodes, roots } = this.treesOf(fitted);
+      const { scoreOfSum } = fitted;
+      const sums = new Float64Array(count);
+      // Tree by tree over blocks of rows, so a tree's nodes stay in cache while the block walks it; each row still
+      // sums its path lengths in tree order, as scoreOne does.
+      for (let start = 0; start < count; start += ROW_BLOCK) {
+        const end = Math.min(count, start + ROW_BLOCK);
+        for (let t = 0; t < roots.length; t++) {
+          const root = roots[t]!;
+          for (let r = start; r < end; r++) sums[r]! += pathLength(nodes, root, data, r * dims);
+        }
+      }
+      for (let r = 0; r < count; r++) scores[r] = scoreOfSum(sums[r]!);
     }
     return scores;
   }
@@ -192,7 +213,7 @@ export class IsolationForest {
 
   /** Nodes of all trees. */
   get nodeCount(): number {
-    return this.requireFitted().nodes.count;
+    return this.requireFitted().nodeCount;
   }
 
   /** Breakpoints of the univariate step function (0 for multivariate forests). */
@@ -200,14 +221,13 @@ export class IsolationForest {
     return this.requireFitted().stepFunction?.size ?? 0;
   }
 
-  /** Bytes of typed-array memory held: training rows, nodes and step function. */
+  /** Bytes of typed-array memory held: training rows, trees (multivariate) or step function (univariate). */
   get byteLength(): number {
-    const { training, nodes, stepFunction } = this.requireFitted();
+    const { training, trees, stepFunction } = this.requireFitted();
+    const nodes = trees?.nodes;
     return (
       training.data.byteLength +
-      nodes.left.byteLength +
-      nodes.feature.byteLength +
-      nodes.value.byteLength +
+      (nodes ? nodes.left.byteLength + nodes.feature.byteLength + nodes.value.byteLength : 0) +
       (stepFunction?.byteLength ?? 0)
     );
   }
@@ -262,14 +282,26 @@ export class IsolationForest {
   /** Grows the trees on the kept training rows: a deterministic function of them and the options. */
   private grow(training: Rows): Fitted {
     const subsampleSize = Math.min(this.sampleSize, training.count);
+    const trees = this.growTrees(training, subsampleSize);
+    const score = anomalyScorer(subsampleSize);
+    const count = this.trees;
+    const scoreOfSum = (sum: number): number => score(sum / count);
+    const univariate = training.dims === 1;
+    return {
+      training,
+      trees: univariate ? null : trees,
+      nodeCount: trees.nodes.count,
+      subsampleSize,
+      scoreOfSum,
+      stepFunction: univariate ? StepFunction.ofForest(trees.nodes, trees.roots, scoreOfSum) : null,
+    };
+  }
+
+  private growTrees(training: Rows, subsampleSize: number): Trees {
     const maxDepth = this.maxDepth ?? Math.ceil(Math.log2(Math.max(subsampleSize, 2)));
     const rng = new Random(this.seed, TREE_STREAM);
-    const grower = new TreeGrower(
-      training,
-      rng,
-      maxDepth,
-      Math.min(this.trees * (2 * subsampleSize - 1), 1 << 16),
-    );
+    const capacity = Math.min(this.trees * (2 * subsampleSize - 1), 1 << 16);
+    const grower = new TreeGrower(training, rng, maxDepth, capacity);
     const roots = new Int32Array(this.trees);
     // When every tree takes all rows, their order does not matter: one index array serves all trees.
     const everyRow =
@@ -277,13 +309,13 @@ export class IsolationForest {
     for (let t = 0; t < this.trees; t++) {
       roots[t] = grower.grow(everyRow ?? rng.sample(training.count, subsampleSize));
     }
-    const nodes = grower.trimmed();
-    const c = averagePathLength(subsampleSize);
-    const trees = this.trees;
-    // anomalyScore(sum / trees, subsampleSize) with c computed once.
-    const scoreOfSum = (sum: number): number => (c === 0 ? 0.5 : 2 ** (-(sum / trees) / c));
-    const stepFunction = training.dims === 1 ? StepFunction.ofForest(nodes, roots, scoreOfSum) : null;
-    return { training, nodes, roots, subsampleSize, scoreOfSum, stepFunction };
+    return { nodes: grower.trimmed(), roots };
+  }
+
+  /** The fitted trees, regrown (identically, from the same rows and seed) if they were dropped. */
+  private treesOf(fitted: Fitted): Trees {
+    fitted.trees ??= this.growTrees(fitted.training, fitted.subsampleSize);
+    return fitted.trees;
   }
 
   private scoreOfRow(fitted: Fitted, row: ArrayLike<number>, offset: number): number {
@@ -292,7 +324,7 @@ export class IsolationForest {
 
   /** Sum of h(x) over the trees, in tree order. */
   private pathLengthSum(fitted: Fitted, row: ArrayLike<number>, offset: number): number {
-    const { nodes, roots } = fitted;
+    const { nodes, roots } = this.treesOf(fitted);
     let sum = 0;
     for (let t = 0; t < roots.length; t++) sum += pathLength(nodes, roots[t]!, row, offset);
     return sum;

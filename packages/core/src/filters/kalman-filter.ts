@@ -97,12 +97,30 @@ export class KalmanFilter {
       throw new InvalidInputError('z', `must be a finite number, got ${String(z)}`);
     }
     const predictedVariance = this.p + this.q;
-    const innovationVariance = predictedVariance + this.r;
-    const gain = predictedVariance / innovationVariance;
     const innovation = z - this.x;
-    this.x += gain * innovation;
+    this.advance(z);
+    return { estimate: this.x, innovation, innovationVariance: predictedVariance + this.r };
+  }
+
+  /**
+   * Feeds a batch of observations, continuing from the current state; returns the posterior mean after each.
+   * Allocation-free per point (the batch form of `update`). O(n).
+   * @throws {InvalidInputError} naming `x` when it is empty or holds a non-finite value (the state is unchanged).
+   */
+  filter(x: NumberArray): Float64Array {
+    assertFiniteArray('x', x);
+    const out = new Float64Array(x.length);
+    for (let i = 0; i < x.length; i++) out[i] = this.advance(x[i]!);
+    return out;
+  }
+
+  /** The recursion itself (module comment) on a validated observation; returns the new posterior mean. */
+  private advance(z: number): number {
+    const predictedVariance = this.p + this.q;
+    const gain = predictedVariance / (predictedVariance + this.r);
+    this.x += gain * (z - this.x);
     this.p = gain * this.r;
-    return { estimate: this.x, innovation, innovationVariance };
+    return this.x;
   }
 
   toJSON(): KalmanFilterState {
@@ -130,9 +148,5 @@ export class KalmanFilter {
  * @example kalmanFilter([1, 1, 1]) // Float64Array [0.5002498750624688, 0.6671106301229593, 0.7506238145901468]
  */
 export function kalmanFilter(x: NumberArray, options: KalmanOptions = {}): Float64Array {
-  assertFiniteArray('x', x);
-  const filter = new KalmanFilter(options);
-  const out = new Float64Array(x.length);
-  for (let i = 0; i < x.length; i++) out[i] = filter.update(x[i]!).estimate;
-  return out;
+  return new KalmanFilter(options).filter(x);
 }

@@ -43,6 +43,22 @@ describe('sensSlope', () => {
     expectClose(scaled.intercept, 3 * base.intercept + 7, 1e-12, 1e-12);
   });
 
+  it('equals the median of all sorted slopes on long series, where the median is bracketed by sampling', () => {
+    const long: number[][] = [
+      Array.from({ length: 400 }, (_, i) => Math.sin(i / 7) + 0.001 * i), // smooth and periodic
+      Array.from({ length: 300 }, (_, i) => (i * 7919) % 5), // five levels: masses of tied slopes
+      Array.from({ length: 250 }, (_, i) => (i < 125 ? 0 : 1)), // one step: most slopes exactly 0
+      new Array(200).fill(3), // constant: every slope is 0
+      Array.from({ length: 183 }, (_, i) => i * i), // convex: just above the bracketing threshold
+    ];
+    for (const x of long) {
+      const slopes: number[] = [];
+      for (let i = 0; i < x.length; i++)
+        for (let j = i + 1; j < x.length; j++) slopes.push((x[j]! - x[i]!) / (j - i));
+      expect(sensSlope(x).slope === sortedMedian(slopes)).toBe(true);
+    }
+  });
+
   it('handles n = 2 and constant series', () => {
     expect(sensSlope([1, 4])).toEqual({ slope: 3, intercept: 1 });
     expect(sensSlope(new Float64Array(100).fill(-2))).toEqual({ slope: 0, intercept: -2 });

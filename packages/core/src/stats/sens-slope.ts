@@ -4,6 +4,7 @@
  * pymannkendall 1.4.3 `sens_slope` computes them.
  */
 import { assertFiniteArray, type NumberArray } from '../errors.js';
+import { Random } from '../random.js';
 
 export interface SensSlope {
   /** Median pairwise slope, in units of x per step. */
@@ -25,6 +26,9 @@ function scratch(size: number): Float64Array {
   return keptScratch;
 }
 
+/** Ranges longer than this are narrowed by sampling first (the constant of Floyd and Rivest's paper). */
+const FLOYD_RIVEST_SAMPLING = 600;
+
 function swap(a: Float64Array, i: number, j: number): void {
   const t = a[i]!;
   a[i] = a[j]!;
@@ -32,54 +36,63 @@ function swap(a: Float64Array, i: number, j: number): void {
 }
 
 /**
- * Reorders a[lo..hi] so that a[k] holds the value it would have if sorted, everything before it is ≤ and
- * everything after it is ≥ (Hoare's selection with a median-of-three pivot). Hoare partitioning splits runs of
- * equal values evenly, so series with many ties (constant stretches) stay linear; if the partitions still shrink
- * badly the remainder is sorted natively, bounding the worst case at O(n log n).
+ * Reorders a[left..right] so that a[k] holds the value it would have if sorted, with everything before it ≤ and
+ * everything after it ≥ (Floyd & Rivest 1975, "Algorithm 489: SELECT", CACM 18(3)): on long ranges it first
+ * selects recursively within a small sample around k, so the pivot lands close to the k-th value and about 1.5n
+ * comparisons suffice, half those of Hoare's quickselect. Runs of equal values (ties) keep partitions balanced.
  */
-function selectInPlace(a: Float64Array, k: number, lo: number, hi: number): void {
-  let budget = 2 * Math.ceil(Math.log2(hi - lo + 2)) + 8;
-  while (hi > lo) {
-    if (budget-- === 0) {
-      a.subarray(lo, hi + 1).sort();
-      return;
+function selectInPlace(a: Float64Array, k: number, left: number, right: number): void {
+  while (right > left) {
+    if (right - left > FLOYD_RIVEST_SAMPLING) {
+      const n = right - left + 1;
+      const i = k - left + 1;
+      const z = Math.log(n);
+      const s = 0.5 * Math.exp((2 * z) / 3);
+      const sd = 0.5 * Math.sqrt((z * s * (n - s)) / n) * Math.sign(i - n / 2);
+      const newLeft = Math.max(left, Math.floor(k - (i * s) / n + sd));
+      const newRight = Math.min(right, Math.floor(k + ((n - i) * s) / n + sd));
+      selectInPlace(a, k, newLeft, newRight);
     }
-    const mid = (lo + hi) >>> 1;
-    if (a[mid]! < a[lo]!) swap(a, mid, lo);
-    if (a[hi]! < a[lo]!) swap(a, hi, lo);
-    if (a[hi]! < a[mid]!) swap(a, hi, mid);
-    const pivot = a[mid]!;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
+    const pivot = a[k]!;
+    let i = left;
+    let j = right;
+    swap(a, left, k);
+    if (a[right]! > pivot) swap(a, left, right);
+    while (i < j) {
+      swap(a, i, j);
+      i++;
+      j--;
       while (a[i]! < pivot) i++;
       while (a[j]! > pivot) j--;
-      if (i <= j) {
-        swap(a, i, j);
-        i++;
-        j--;
-      }
     }
-    // Now a[lo..j] ≤ pivot ≤ a[i..hi], and every element strictly between j and i equals the pivot.
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else return;
+    if (a[left] === pivot) swap(a, left, j);
+    else {
+      j++;
+      swap(a, j, right);
+    }
+    // a[j] is now the pivot in its sorted place.
+    if (j <= k) left = j + 1;
+    if (k <= j) right = j - 1;
   }
 }
 
 /**
- * Median of a[0..length−1] as numpy computes it (mean of the two middle values for an even length). Reorders
- * the elements. Expected O(length).
+ * The value of rank t (0-based) among a[0..length−1], or for `even` the mean of ranks t − 1 and t (t ≥ 1), as
+ * numpy's median averages the two middle values. Reorders the elements. Expected O(length).
  */
-export function medianInPlace(a: Float64Array, length: number): number {
-  const half = length >>> 1;
-  selectInPlace(a, half, 0, length - 1);
-  const upper = a[half]!;
-  if (length % 2 === 1) return upper;
-  // After selection a[0..half−1] ≤ a[half]: the lower middle value is their maximum.
+function middleInPlace(a: Float64Array, length: number, t: number, even: boolean): number {
+  selectInPlace(a, t, 0, length - 1);
+  const upper = a[t]!;
+  if (!even) return upper;
+  // After selection a[0..t−1] ≤ a[t]: rank t − 1 is their maximum.
   let lower = a[0]!;
-  for (let i = 1; i < half; i++) if (a[i]! > lower) lower = a[i]!;
+  for (let i = 1; i < t; i++) if (a[i]! > lower) lower = a[i]!;
   return (lower + upper) / 2;
+}
+
+/** Median of a[0..length−1] as numpy computes it. Reorders the elements. Expected O(length). */
+export function medianInPlace(a: Float64Array, length: number): number {
+  return middleInPlace(a, length, length >>> 1, length % 2 === 0);
 }
 
 /** Median of `values` without touching them. */
@@ -88,24 +101,92 @@ export function median(values: NumberArray): number {
   return medianInPlace(copy, copy.length);
 }
 
+/** Below this many pairs all slopes are materialised and selected; above it the median is bracketed first. */
+const BRACKET_MIN_PAIRS = 16384;
+/** Half-width of the bracket in sample ranks, in units of √(sample size): about six standard deviations. */
+const BRACKET_WIDTH = 3;
+/** Fixed seed of the pair sample: the result never depends on it, only (rarely) the path taken. */
+const BRACKET_SEED = 0x5e45;
+
+/** Writes all n(n−1)/2 slopes into `out` in pair order. */
+function allSlopes(v: Float64Array, out: Float64Array): void {
+  const n = v.length;
+  let idx = 0;
+  for (let i = 0; i < n - 1; i++) {
+    const vi = v[i]!;
+    for (let j = i + 1; j < n; j++) out[idx++] = (v[j]! - vi) / (j - i);
+  }
+}
+
+/**
+ * Lower and upper slope of a bracket that holds the slopes of ranks `low`..`high` with overwhelming probability:
+ * sample quantiles, ±BRACKET_WIDTH·√s ranks around the target, of s = pairs^(2/3) random pairs (the sampling
+ * step of Floyd & Rivest's SELECT applied to the implicit array of slopes).
+ */
+function sampleBracket(v: Float64Array, pairs: number, low: number, high: number): [number, number] {
+  const n = v.length;
+  const size = Math.ceil(pairs ** (2 / 3));
+  const rng = new Random(BRACKET_SEED);
+  const sample = new Float64Array(size);
+  for (let s = 0; s < size; s++) {
+    // A uniform pair a ≠ b; the modulo bias, below n/2^32, is irrelevant to a bracket.
+    const a = rng.uint32() % n;
+    let b = rng.uint32() % (n - 1);
+    if (b >= a) b++;
+    sample[s] = a < b ? (v[b]! - v[a]!) / (b - a) : (v[a]! - v[b]!) / (a - b);
+  }
+  const delta = BRACKET_WIDTH * Math.sqrt(size);
+  const from = Math.max(0, Math.floor((low / pairs) * size - delta));
+  const to = Math.min(size - 1, Math.ceil((high / pairs) * size + delta));
+  selectInPlace(sample, from, 0, size - 1);
+  // Everything after `from` is now ≥ sample[from]; selecting within it leaves sample[from] in place.
+  if (to > from) selectInPlace(sample, to, from + 1, size - 1);
+  return [sample[from]!, sample[to]!];
+}
+
+/**
+ * Median slope by bracketing: one pass counts the slopes below the bracket and keeps those inside it, then
+ * selection runs on the few kept ones. Exact whatever the bracket; returns undefined when the median ranks fall
+ * outside it (then the caller materialises all slopes).
+ */
+function bracketedMedian(v: Float64Array, pairs: number, kept: Float64Array): number | undefined {
+  const half = pairs >>> 1;
+  const even = pairs % 2 === 0;
+  const low = even ? half - 1 : half;
+  const [from, to] = sampleBracket(v, pairs, low, half);
+  const n = v.length;
+  let below = 0;
+  let count = 0;
+  for (let i = 0; i < n - 1; i++) {
+    const vi = v[i]!;
+    for (let j = i + 1; j < n; j++) {
+      const slope = (v[j]! - vi) / (j - i);
+      if (slope < from) below++;
+      else if (slope <= to) kept[count++] = slope;
+    }
+  }
+  if (below > low || half >= below + count) return undefined;
+  return middleInPlace(kept, count, half - below, even);
+}
+
 /**
  * Sen's slope and the Conover intercept of `x`, sampled at unit steps (pymannkendall 1.4.3 `sens_slope`).
- * Complexity O(n²) time for the n(n−1)/2 slopes, expected linear selection of their median; no allocation for
- * n ≤ 1448 after the first call.
+ * Complexity O(n²) time for the n(n−1)/2 slopes; the median is selected among all of them for short series, and
+ * among the few inside a sampled bracket for long ones (n ≥ 182), which keeps memory traffic low. No allocation
+ * for short series after the first call.
  * @throws {InvalidInputError} naming `x` when it has fewer than 2 values or a non-finite one.
  * @example sensSlope([1, 3, 2, 5]) // { slope: 1.1666666666666665, intercept: 0.7500000000000002 }
  */
 export function sensSlope(x: NumberArray): SensSlope {
   assertFiniteArray('x', x, 2);
-  const n = x.length;
+  const values = x instanceof Float64Array ? x : Float64Array.from(x); // one element kind for the hot loops
+  const n = values.length;
   const pairs = (n * (n - 1)) / 2;
   const slopes = scratch(pairs);
-  let idx = 0;
-  for (let i = 0; i < n - 1; i++) {
-    const xi = x[i]!;
-    for (let j = i + 1; j < n; j++) slopes[idx++] = (x[j]! - xi) / (j - i);
+  let slope = pairs >= BRACKET_MIN_PAIRS ? bracketedMedian(values, pairs, slopes) : undefined;
+  if (slope === undefined) {
+    allSlopes(values, slopes);
+    slope = medianInPlace(slopes, pairs);
   }
-  const slope = medianInPlace(slopes, pairs);
-  const intercept = median(x) - ((n - 1) / 2) * slope;
-  return { slope, intercept };
+  return { slope, intercept: median(values) - ((n - 1) / 2) * slope };
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * `pnpm eval:nab -- [--data DIR] [--detector default|reference] [--window N] [--mode M]`: runs a detector over
+ * `pnpm eval:nab -- [--data DIR] [--detector default|reference|shallow|autoencoder] [--window N] [--mode M]`:
+ * runs a detector over
  * every NAB file in DIR (default: shared/data/nab beside the repository) and prints per-file results and the
  * three NAB profile scores; the last line is `standard=NN.NN`.
  */
@@ -8,6 +9,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cliArgs, parseWindow } from './args.js';
 import { DEFAULT_WINDOW, detectSeries } from './detect-series.js';
+import { detectWithMetricModel, isMetricModel } from './metric-model-series.js';
 import { loadNabCorpus } from './nab-corpus.js';
 import { NAB_PROFILES, type ProfileName, type ScoredFile, scoreCorpus } from './nab-score.js';
 import { repoRoot, userPath } from './paths.js';
@@ -27,14 +29,14 @@ try {
   const options = { detector: flags.detector, window, ...(flags.mode ? { mode: flags.mode } : {}) };
   const started = performance.now();
   let rows = 0;
-  const scored: ScoredFile[] = loadNabCorpus(dir).map((file) => {
+  const scored: ScoredFile[] = [];
+  for (const file of loadNabCorpus(dir)) {
     rows += file.series.values.length;
-    return {
-      name: file.name,
-      windows: file.windows,
-      scores: detectSeries(file.series.values, options).scores,
-    };
-  });
+    const verdicts = isMetricModel(flags.detector)
+      ? await detectWithMetricModel(file.series, flags.detector)
+      : detectSeries(file.series.values, options);
+    scored.push({ name: file.name, windows: file.windows, scores: verdicts.scores });
+  }
   const seconds = (performance.now() - started) / 1000;
   const results = (Object.keys(NAB_PROFILES) as ProfileName[]).map((p) => scoreCorpus(scored, p));
   const standard = results[0]!;

@@ -5,6 +5,7 @@
  *   trainer serve --config FILE                         cluster node: schedulers + worker on the shared Redis
  *   trainer rollback --config FILE --sensor S --to V    point a sensor's manifest back at a kept version
  *   trainer status --config FILE [--json]               sensors, last training, duration, losses, versions
+ *   trainer unschedule --config FILE --sensor S         remove the cluster scheduler of a sensor no node trains
  */
 import { parseArgs } from 'node:util';
 import { Queue } from 'bullmq';
@@ -16,6 +17,7 @@ import { createLogger, type Logger } from './logger.js';
 import { TRAINING_QUEUE } from './queues.js';
 import { redisConnection } from './redis.js';
 import { openRuntime, trainingProcessor } from './runtime.js';
+import { removeSensorSchedule } from './schedules.js';
 import { startTrainerNode } from './trainer-node.js';
 import { trainAutoencoder } from './training/autoencoder-trainer.js';
 import { ThreadTrainer } from './training/thread-trainer.js';
@@ -24,7 +26,8 @@ const USAGE = `usage:
   trainer run-once --config FILE [--sensor NAME]...
   trainer serve --config FILE
   trainer rollback --config FILE --sensor NAME --to VERSION
-  trainer status --config FILE [--json]`;
+  trainer status --config FILE [--json]
+  trainer unschedule --config FILE --sensor NAME`;
 
 class UsageError extends Error {}
 
@@ -41,7 +44,7 @@ async function main(argv: string[]): Promise<number> {
     },
   });
   const command = positionals[0];
-  if (!command || !['run-once', 'serve', 'rollback', 'status'].includes(command)) {
+  if (!command || !['run-once', 'serve', 'rollback', 'status', 'unschedule'].includes(command)) {
     throw new UsageError(`unknown command ${command ?? '(none)'}`);
   }
   if (!values.config) throw new UsageError('--config FILE is required');
@@ -62,6 +65,22 @@ async function main(argv: string[]): Promise<number> {
         process.stdout.write(`${sensor}: active version is now ${manifest.version}\n`);
       } finally {
         await runtime.close();
+      }
+      return 0;
+    }
+    case 'unschedule': {
+      const sensor = values.sensor?.[0];
+      if (!sensor) throw new UsageError('unschedule needs --sensor NAME');
+      if (!config.redis) throw new UsageError('unschedule needs the redis settings of the cluster');
+      const queue = new Queue(TRAINING_QUEUE, {
+        connection: redisConnection(config.redis),
+        prefix: config.redis.prefix,
+      });
+      try {
+        const removed = await removeSensorSchedule(queue, sensor);
+        process.stdout.write(`${sensor}: ${removed ? 'scheduler removed' : 'no scheduler'}\n`);
+      } finally {
+        await queue.close();
       }
       return 0;
     }

@@ -38,3 +38,11 @@ export async function upsertSensorSchedules(
   await Promise.all(Array.from({ length: Math.min(UPSERT_CONCURRENCY, config.sensors.length) }, lane));
   return config.sensors.map((s) => schedulerId(s.name));
 }
+
+/**
+ * Removes a sensor's scheduler (a sensor dropped from every node's configuration; nodes only upsert, since each
+ * knows its own sensors only). Returns false when there was none.
+ */
+export function removeSensorSchedule(queue: Queue, sensor: string): Promise<boolean> {
+  return queue.removeJobScheduler(schedulerId(sensor));
+}

@@ -28,6 +28,15 @@ describe('detectWithMetricModel', () => {
     expect(scores.every((s, i) => s >= 0 && s < 1 && s > 0.5 === (outliers[i] === 1))).toBe(true);
   });
 
+  it('judges rows in file order when times repeat or go back', async () => {
+    const repeated = series();
+    repeated.timestamps[200] = repeated.timestamps[199]!;
+    repeated.timestamps[250] = repeated.timestamps[100]!;
+    const { outliers } = await detectWithMetricModel(repeated, 'shallow');
+    expect(outliers).toHaveLength(400);
+    expect(outliers[300]).toBe(1);
+  });
+
   it('autoencoder: trains on the first 15 % and flags the spike', async () => {
     const { scores, outliers } = await detectWithMetricModel(series(), 'autoencoder', { seed: 1 });
     expect(scores).toHaveLength(400);

@@ -44,11 +44,18 @@ export async function detectWithMetricModel(
   };
 }
 
+/**
+ * The series as metric rows, in file order. Like the stream detectors, which ignore timestamps, the CLI judges
+ * rows in file order: a time that does not increase (NAB has daylight-saving duplicates and one backwards jump)
+ * is moved 1 ms after its predecessor, since the metric models need strictly increasing times.
+ */
 function metricRows(series: Series, metric: string): MetricRow[] {
-  return series.values.map((value, i) => ({
-    time: parseTimestamp(series.timestamps[i]!),
-    values: { [metric]: value },
-  }));
+  let previous = Number.NEGATIVE_INFINITY;
+  return series.values.map((value, i) => {
+    const time = Math.max(parseTimestamp(series.timestamps[i]!), previous + 1);
+    previous = time;
+    return { time, values: { [metric]: value } };
+  });
 }
 
 async function autoencoderPoints(series: Series, modelDir: string | undefined, seed: { seed?: number }) {

@@ -2,10 +2,12 @@
  * Training of the autoencoder on a multivariate series (the reference trained on each sensor's last 24 h).
  *
  * Slices of `window` rows every `trainingStride` rows (plus one anchored at the end) of the first rows are the
- * training set; the last `validationSplit` of the rows are held out for the validation loss (when they fill at least one
- * window). Mini-batch Adam on the mean squared reconstruction error of the scaled metrics, slices reshuffled each
- * epoch by the seeded generator. Afterwards every row of the series is reconstructed and each metric's error
- * statistics give its k-sigma threshold (mean + k * std, Shewhart's control limit with k = 5 as the reference).
+ * training set; the last `validationSplit` of the rows are held out from the gradient steps to measure the
+ * validation loss (when they fill at least one window). The feature spec (scaling ranges, which time encodings)
+ * is fitted on all rows. Mini-batch Adam on the mean squared reconstruction error of the scaled metrics, slices
+ * reshuffled each epoch by the seeded generator. Afterwards every row of the series is reconstructed and each
+ * metric's error statistics give its k-sigma threshold (mean + k * std, Shewhart's control limit; k = 5 as in
+ * the reference).
  */
 import * as tf from '@tensorflow/tfjs';
 import { InvalidInputError } from '../errors.js';

@@ -106,8 +106,8 @@ const StoreSchema = Type.Object(
 
 /**
  * Worker robustness settings. A job whose node dies is taken over by another node within
- * lockDurationMs + stalledIntervalMs (the dead node's lock expires, then the next stalled check of a live worker
- * moves the job back to wait) plus that worker's fetch latency.
+ * max(lockDurationMs, stalledIntervalMs) + stalledIntervalMs (the dead node's lock expires, then a live worker's
+ * two-phase stalled check moves the job back to wait; see takeoverBoundMs) plus one fetch.
  */
 const WorkerSchema = Type.Object(
   {

@@ -4,11 +4,10 @@ import type { ModelStore } from '@outliers/model-store';
 import { openModelStore } from './artifacts/model-store.js';
 import type { TrainerConfig } from './config.js';
 import { type TrainingOutcome, trainSensorModel } from './jobs/train-sensor-model.js';
-import type { Logger } from './logger.js';
 import type { TrainingDataSource } from './training/data-source.js';
 import { DruidTrainingSource } from './training/druid-source.js';
 import { SensorTrainingSource } from './training/sensor-source.js';
-import type { TrainFunction } from './training/train-function.js';
+import type { AbortableTrainFunction } from './training/train-function.js';
 import type { TrainSensorProcessor } from './workers/training-worker.js';
 
 export interface TrainerRuntime {
@@ -40,7 +39,7 @@ export function openRuntime(config: TrainerConfig): TrainerRuntime {
 export function trainingProcessor(
   config: TrainerConfig,
   runtime: TrainerRuntime,
-  train: (...args: [...Parameters<TrainFunction>, AbortSignal]) => ReturnType<TrainFunction>,
+  train: AbortableTrainFunction,
 ): TrainSensorProcessor<TrainingOutcome> {
   return (payload, { log, signal }) =>
     trainSensorModel(payload, {
@@ -52,5 +51,3 @@ export function trainingProcessor(
       train: (series, options) => train(series, options, signal),
     });
 }
-
-export type { Logger };

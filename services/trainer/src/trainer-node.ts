@@ -4,7 +4,7 @@
  */
 import { Queue, type Worker } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
-import type { TrainerConfig } from './config.js';
+import type { TrainerConfig, WorkerSettings } from './config.js';
 import type { Logger } from './logger.js';
 import { TRAINING_QUEUE, type TrainSensorPayload } from './queues.js';
 import { redisConnection } from './redis.js';
@@ -53,7 +53,7 @@ export async function startTrainerNode<R>(
       node: config.node,
       schedulers: ids.length,
       cron: config.schedule.cron,
-      takeoverBoundMs: takeoverBoundMs(config),
+      takeoverBoundMs: takeoverBoundMs(config.worker),
     },
     'trainer node started',
   );
@@ -69,9 +69,15 @@ export async function startTrainerNode<R>(
 }
 
 /**
- * Longest time before another node starts a job whose node died: the dead node's lock lasts up to lockDuration after
- * its last renewal, and live workers look for stalled jobs every stalledInterval.
+ * Longest time before a live node takes over the job of a node that died: the dead node's lock lasts up to
+ * lockDuration after its last renewal; BullMQ's stalled check is two-phase (a check marks the active jobs, the next
+ * check, stalledInterval later, moves the marked ones whose lock is gone back to wait), so the job moves at the first
+ * check after the lock expired whose previous check saw the job active: within max(lockDuration, stalledInterval) +
+ * stalledInterval, i.e. lockDuration + stalledInterval with the defaults (60 s + 30 s), plus one fetch.
  */
-export function takeoverBoundMs(config: Pick<TrainerConfig, 'worker'>): number {
-  return config.worker.lockDurationMs + config.worker.stalledIntervalMs;
+export function takeoverBoundMs({
+  lockDurationMs,
+  stalledIntervalMs,
+}: Pick<WorkerSettings, 'lockDurationMs' | 'stalledIntervalMs'>): number {
+  return Math.max(lockDurationMs, stalledIntervalMs) + stalledIntervalMs;
 }

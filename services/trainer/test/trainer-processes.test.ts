@@ -15,6 +15,7 @@ import { Job, Queue } from 'bullmq';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TRAIN_SENSOR_JOB, TRAINING_QUEUE, type TrainSensorPayload } from '../src/queues.js';
 import { redisConnection } from '../src/redis.js';
+import { takeoverBoundMs } from '../src/trainer-node.js';
 import { asDruidResponse, trafficRows } from './fixtures.js';
 import { type RedisServer, randomPrefix, startRedis } from './redis-server.js';
 
@@ -131,10 +132,12 @@ it('a node killed mid-training has its job finished by another node; SIGTERM sto
   expect(await done.getState()).toBe('completed');
   expect(done.returnvalue).toMatchObject({ sensor: 'edge-1', published: true });
   expect(a.logs.some((l) => l.msg === 'model published')).toBe(false);
-  // Takeover bound: A's lock expires ≤ LOCK_MS after the kill, B's next stalled check ≤ STALLED_MS later
-  // (plus a second of slack for a loaded machine).
+  // Takeover bound (takeoverBoundMs): A's lock expires ≤ LOCK_MS after the kill, B's stalled check moves the job
+  // ≤ STALLED_MS later (plus a second of slack for a loaded machine).
   const started = b.logs.find((l) => l.msg === 'training job started')!;
-  expect(Number(started.time) - killedAt).toBeLessThan(LOCK_MS + STALLED_MS + 1000);
+  expect(Number(started.time) - killedAt).toBeLessThan(
+    takeoverBoundMs({ lockDurationMs: LOCK_MS, stalledIntervalMs: STALLED_MS }) + 1000,
+  );
 
   const store = s3.store('cluster');
   expect((await store.manifest('edge-1'))?.version).toBe(done.returnvalue.version);

@@ -35,3 +35,10 @@ export interface TrainedModel {
 
 /** Trains one model version from one or more series of the same sensor (one series per granularity). */
 export type TrainFunction = (series: LabeledSeries[], options: TrainOptions) => Promise<TrainedModel>;
+
+/** A TrainFunction that stops (rejecting) when `signal` aborts: the cluster's, run in a worker thread. */
+export type AbortableTrainFunction = (
+  series: LabeledSeries[],
+  options: TrainOptions,
+  signal?: AbortSignal,
+) => Promise<TrainedModel>;

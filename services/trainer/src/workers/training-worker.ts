@@ -1,8 +1,8 @@
 /**
  * The training worker of one node. Concurrency 1: training is CPU-bound and a node trains one sensor at a time.
  * Robustness comes from BullMQ's locks: the worker renews its job's lock every lockDuration/2; if the node dies the
- * lock expires and, within lockDuration + stalledInterval, another node's stalled check moves the job back to wait
- * and that node takes it. Training runs off the event loop (worker thread), so lock renewal is never starved.
+ * lock expires and another node's stalled check moves the job back to wait, where a live node takes it (bound:
+ * takeoverBoundMs in trainer-node.ts). Training runs off the event loop (worker thread), so lock renewal is never starved.
  */
 import { type ConnectionOptions, type Job, WaitingError, Worker } from 'bullmq';
 import type { WorkerSettings } from '../config.js';

@@ -15,6 +15,38 @@ const PYTHON = '/usr/bin/python3';
 const TRAIN_ROWS = 256;
 const DIMS = 5;
 
+/** Times sklearn on the arrays in directory argv[1] (raw little-endian float64) and prints JSON throughputs. */
+const SKLEARN_SCRIPT = `
+import json, sys, time, warnings
+import numpy as np
+from sklearn.ensemble import IsolationForest
+warnings.filterwarnings("ignore")
+d, dims = sys.argv[1], int(sys.argv[2])
+load = lambda name: np.fromfile(f"{d}/{name}.f64", dtype="<f8")
+train1 = load("train1").reshape(-1, 1)
+points1e6 = load("points1e6").reshape(-1, 1)
+train5 = load("train5").reshape(-1, dims)
+rows5 = load("rows5").reshape(-1, dims)
+out = {}
+def timed(name, units, work, repeats=1, warm_up=None):
+    (warm_up or work)()
+    start = time.perf_counter()
+    for _ in range(repeats):
+        work()
+    ms = (time.perf_counter() - start) * 1000 / repeats
+    out[name] = {"name": name, "perSecond": units * 1000 / ms, "msPerCall": ms}
+forest = lambda: IsolationForest(n_estimators=100, max_samples=256, random_state=0)
+timed("fit univariate", 1, lambda: forest().fit(train1), 5)
+timed("fit 5-D", 1, lambda: forest().fit(train5), 5)
+f1 = forest().fit(train1)
+f5 = forest().fit(train5)
+warm1 = lambda: f1.score_samples(points1e6[:1000])
+timed("score univariate 1e5", 1e5, lambda: f1.score_samples(points1e6[:100000]), 1, warm1)
+timed("score univariate 1e6", 1e6, lambda: f1.score_samples(points1e6), 1, warm1)
+timed("score 5-D 1e5", 1e5, lambda: f5.score_samples(rows5), 1, lambda: f5.score_samples(rows5[:1000]))
+print(json.dumps(out))
+`;
+
 const rng = new Random(20240531);
 /** Normal data with 1% of points far out, so scoring visits both deep and shallow leaves. */
 const sample = (n: number): Float64Array =>
@@ -109,34 +141,3 @@ function timeSklearn(): Record<string, Throughput> | null {
     rmSync(dir, { recursive: true, force: true });
   }
 }
-
-const SKLEARN_SCRIPT = `
-import json, sys, time, warnings
-import numpy as np
-from sklearn.ensemble import IsolationForest
-warnings.filterwarnings("ignore")
-d, dims = sys.argv[1], int(sys.argv[2])
-load = lambda name: np.fromfile(f"{d}/{name}.f64", dtype="<f8")
-train1 = load("train1").reshape(-1, 1)
-points1e6 = load("points1e6").reshape(-1, 1)
-train5 = load("train5").reshape(-1, dims)
-rows5 = load("rows5").reshape(-1, dims)
-out = {}
-def timed(name, units, work, repeats=1, warm_up=None):
-    (warm_up or work)()
-    start = time.perf_counter()
-    for _ in range(repeats):
-        work()
-    ms = (time.perf_counter() - start) * 1000 / repeats
-    out[name] = {"name": name, "perSecond": units * 1000 / ms, "msPerCall": ms}
-forest = lambda: IsolationForest(n_estimators=100, max_samples=256, random_state=0)
-timed("fit univariate", 1, lambda: forest().fit(train1), 5)
-timed("fit 5-D", 1, lambda: forest().fit(train5), 5)
-f1 = forest().fit(train1)
-f5 = forest().fit(train5)
-warm1 = lambda: f1.score_samples(points1e6[:1000])
-timed("score univariate 1e5", 1e5, lambda: f1.score_samples(points1e6[:100000]), 1, warm1)
-timed("score univariate 1e6", 1e6, lambda: f1.score_samples(points1e6), 1, warm1)
-timed("score 5-D 1e5", 1e5, lambda: f5.score_samples(rows5), 1, lambda: f5.score_samples(rows5[:1000]))
-print(json.dumps(out))
-`;

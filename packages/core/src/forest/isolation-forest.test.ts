@@ -139,6 +139,13 @@ describe('IsolationForest', () => {
     const forest = new IsolationForest({ seed: 5 }).fit(rows.slice(0, 300));
     const bulk = forest.score(rows);
     expect(rows.filter((row, i) => forest.scoreOne(row) !== bulk[i])).toEqual([]);
+    // Bulk and single scores against E[h] from walking every tree, for the default and a deep height limit.
+    const mismatch = (f: IsolationForest) =>
+      rows.filter((row) => f.scoreOne(row) !== anomalyScore(f.expectedPathLength(row), f.subsampleSize));
+    expect(mismatch(forest)).toEqual([]);
+    const deep = new IsolationForest({ seed: 5, maxDepth: 12, trees: 20 }).fit(rows);
+    expect(mismatch(deep)).toEqual([]);
+    expect(deep.score(rows)).toEqual(Float64Array.from(rows, (row) => deep.scoreOne(row)));
   });
 
   it('keeps a fitted univariate forest small: step function and training rows only', () => {

@@ -91,6 +91,8 @@ export class IsolationForest {
   readonly maxDepth: number | undefined;
   readonly maxTrainingRows: number;
   private fitted: Fitted | null = null;
+  /** scoreOne's path length sum (multivariate), kept to avoid an allocation per call. */
+  private readonly oneSum = new Float64Array(1);
 
   /** @throws {InvalidInputError} naming the option that is out of range. */
   constructor(options: IsolationForestOptions) {
@@ -157,19 +159,13 @@ export class IsolationForest {
     if (stepFunction !== null) {
       for (let i = 0; i < count; i++) scores[i] = stepFunction.at(data[i]!);
     } else {
-      const { nodes, roots } = this.treesOf(fitted);
-      const { scoreOfSum } = fitted;
       const sums = new Float64Array(count);
-      // Tree by tree over blocks of rows, so a tree's nodes stay in cache while the block walks it; each row still
-      // sums its path lengths in tree order, as scoreOne does.
+      // Tree by tree over blocks of rows, so a tree stays in cache while the block walks it; each row still sums
+      // its path lengths in tree order, as scoreOne does.
       for (let start = 0; start < count; start += ROW_BLOCK) {
-        const end = Math.min(count, start + ROW_BLOCK);
-        for (let t = 0; t < roots.length; t++) {
-          const root = roots[t]!;
-          for (let r = start; r < end; r++) sums[r]! += pathLength(nodes, root, data, r * dims);
-        }
+        this.addPathLengths(fitted, data, dims, start, Math.min(count, start + ROW_BLOCK), sums);
       }
-      for (let r = 0; r < count; r++) scores[r] = scoreOfSum(sums[r]!);
+      for (let r = 0; r < count; r++) scores[r] = fitted.scoreOfSum(sums[r]!);
     }
     return scores;
   }
@@ -184,7 +180,10 @@ export class IsolationForest {
     if (stepFunction !== null && typeof x === 'number') return stepFunction.at(finite('x', x, 0));
     const row = checkedPoint(x, fitted.training.dims);
     if (stepFunction !== null) return stepFunction.at(row[0]!);
-    return this.scoreOfRow(fitted, row, 0);
+    const sum = this.oneSum;
+    sum[0] = 0;
+    this.addPathLengths(fitted, row, 0, 0, 1, sum);
+    return fitted.scoreOfSum(sum[0]!);
   }
 
   /**
@@ -194,7 +193,11 @@ export class IsolationForest {
    */
   expectedPathLength(x: number | ArrayLike<number>): number {
     const fitted = this.requireFitted();
-    return this.pathLengthSum(fitted, checkedPoint(x, fitted.training.dims), 0) / this.trees;
+    const { nodes, roots } = this.treesOf(fitted);
+    const row = checkedPoint(x, fitted.training.dims);
+    let sum = 0;
+    for (let t = 0; t < roots.length; t++) sum += pathLength(nodes, roots[t]!, row, 0);
+    return sum / this.trees;
   }
 
   get isFitted(): boolean {
@@ -221,7 +224,7 @@ export class IsolationForest {
     return this.requireFitted().stepFunction?.size ?? 0;
   }
 
-  /** Bytes of typed-array memory held: training rows, trees (multivariate) or step function (univariate). */
+  /** Bytes of typed-array memory held: training rows, and the trees (multivariate) or step function (univariate). */
   get byteLength(): number {
     const { training, trees, stepFunction } = this.requireFitted();
     const nodes = trees?.nodes;
@@ -318,16 +321,23 @@ export class IsolationForest {
     return fitted.trees;
   }
 
-  private scoreOfRow(fitted: Fitted, row: ArrayLike<number>, offset: number): number {
-    return fitted.scoreOfSum(this.pathLengthSum(fitted, row, offset));
-  }
-
-  /** Sum of h(x) over the trees, in tree order. */
-  private pathLengthSum(fitted: Fitted, row: ArrayLike<number>, offset: number): number {
+  /**
+   * Adds to `sums[r]` the path lengths, tree by tree in tree order, of the rows r in [start, end) of the
+   * row-major `data`.
+   */
+  private addPathLengths(
+    fitted: Fitted,
+    data: ArrayLike<number>,
+    dims: number,
+    start: number,
+    end: number,
+    sums: Float64Array,
+  ): void {
     const { nodes, roots } = this.treesOf(fitted);
-    let sum = 0;
-    for (let t = 0; t < roots.length; t++) sum += pathLength(nodes, roots[t]!, row, offset);
-    return sum;
+    for (let t = 0; t < roots.length; t++) {
+      const root = roots[t]!;
+      for (let r = start; r < end; r++) sums[r]! += pathLength(nodes, root, data, r * dims);
+    }
   }
 
   private requireFitted(): Fitted {

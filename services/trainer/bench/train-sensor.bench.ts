@@ -4,6 +4,7 @@
  * in-process and through the worker thread the cluster uses.
  */
 
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { MetricRow } from '@outliers/core';
 import { initBackend } from '@outliers/core/autoencoder';
 import { trainAutoencoder } from '../src/training/autoencoder-trainer.js';
@@ -68,3 +69,18 @@ try {
 } finally {
   await trainer.close();
 }
+const threadTrainer = new ThreadTrainer();
+
+// Why the worker thread: the longest event-loop stall of the main thread during one training of the 1-minute series.
+const oneSeries = series.slice(0, 1);
+for (const [where, run] of [
+  ['in-process', () => trainAutoencoder(oneSeries, options)],
+  ['worker thread', () => threadTrainer.train(oneSeries, options)],
+] as const) {
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  await run();
+  delay.disable();
+  process.stdout.write(`longest event-loop stall, ${where}: ${(delay.max / 1e6).toFixed(0)} ms\n`);
+}
+await threadTrainer.close();

@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { AutoencoderModel } from '@outliers/core/autoencoder';
 import { UnrecoverableError } from 'bullmq';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -45,6 +46,21 @@ describe('ThreadTrainer', () => {
     const err = await trainer.train([{ label: 'PT1M', rows }], options).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UnrecoverableError);
     expect((err as Error).message).toMatch(/rows\[5\]\.values\.pkts/);
+  });
+
+  it('keeps the event loop free while training (BullMQ renews locks on it)', {
+    timeout: 60_000,
+  }, async () => {
+    const series = [{ label: 'PT1M', rows: trafficRows(1440, 60_000) }];
+    await trainer.train([{ label: 'x', rows: trafficRows(48, 60_000) }], options); // thread started and warm
+    const delay = monitorEventLoopDelay({ resolution: 10 });
+    delay.enable();
+    const started = performance.now();
+    await trainer.train(series, { ...options, epochs: 3 });
+    delay.disable();
+    const trainingMs = performance.now() - started;
+    // the main loop never stalled for anywhere near a training's length (nor a lock's renewal period)
+    expect(delay.max / 1e6).toBeLessThan(Math.min(500, trainingMs / 2));
   });
 
   it('stops training when aborted, and trains again afterwards', { timeout: 60_000 }, async () => {

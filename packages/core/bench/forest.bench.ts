@@ -1,6 +1,6 @@
 /**
- * Isolation Forest throughput: fit (100 trees, 256 samples), univariate scoring of 1e5 and 1e6 points, scoring of
- * 1e5 five-dimensional rows; and, when /usr/bin/python3 has scikit-learn, the same work with
+ * Isolation Forest throughput: fit (100 trees, 256 samples), univariate scoring of 1e5 and 1e6 points,
+ * scoring of 1e5 five-dimensional rows; and, when /usr/bin/python3 has scikit-learn, the same work with
  * sklearn.ensemble.IsolationForest on the same data in the same run, with the ratio ours / sklearn.
  */
 import { spawnSync } from 'node:child_process';
@@ -15,7 +15,9 @@ const PYTHON = '/usr/bin/python3';
 const TRAIN_ROWS = 256;
 const DIMS = 5;
 
-/** Times sklearn on the arrays in directory argv[1] (raw little-endian float64) and prints JSON throughputs. */
+/**
+ * Times sklearn on the arrays in directory argv[1] (raw little-endian float64) and prints JSON throughputs.
+ */
 const SKLEARN_SCRIPT = `
 import json, sys, time, warnings
 import numpy as np
@@ -84,7 +86,8 @@ const units = ['fits', 'fits', 'points', 'points', 'points', 'rows'];
 for (const [i, t] of ours.entries()) report(t, units[i]!);
 process.stdout.write(
   `univariate forest: ${forest1.nodeCount} nodes, ${forest1.breakpointCount} breakpoints, ` +
-    `${(forest1.byteLength / 1024).toFixed(1)} KiB typed arrays, toJSON ${JSON.stringify(forest1).length} chars\n`,
+    `${(forest1.byteLength / 1024).toFixed(1)} KiB typed arrays, ` +
+    `toJSON ${JSON.stringify(forest1).length} chars\n`,
 );
 
 const sklearn = timeSklearn();
@@ -110,8 +113,8 @@ if (sklearn !== null) {
 }
 
 /**
- * Times scikit-learn on the same arrays (passed as raw float64 files); null with a message when unavailable or
- * when the bench runs with --no-sklearn (it takes about half a minute of CPU).
+ * Times scikit-learn on the same arrays (passed as raw float64 files); null with a message when unavailable
+ * or when the bench runs with --no-sklearn (it takes about half a minute of CPU).
  */
 function timeSklearn(): Record<string, Throughput> | null {
   if (process.argv.includes('--no-sklearn')) {

@@ -2,10 +2,10 @@
  * Seeded pseudo-random numbers for everything in core (core never calls Math.random, so every result is
  * reproducible from its seed).
  *
- * Generator: xoshiro128** 1.1 (Blackman & Vigna, "Scrambled linear pseudorandom number generators", ACM TOMS 2021,
- * https://prng.di.unimi.it/xoshiro128starstar.c): 128-bit state, period 2^128 - 1, passes BigCrush, and needs only
- * 32-bit integer operations, which V8 runs natively. The state words are avalanche hashes (MurmurHash3's fmix32) of
- * the whole seed, so nearby seeds give unrelated streams.
+ * Generator: xoshiro128** 1.1 (Blackman & Vigna, "Scrambled linear pseudorandom number generators", ACM TOMS
+ * 2021, https://prng.di.unimi.it/xoshiro128starstar.c): 128-bit state, period 2^128 - 1, passes BigCrush, and
+ * needs only 32-bit integer operations, which V8 runs natively. The state words are avalanche hashes
+ * (MurmurHash3's fmix32) of the whole seed, so nearby seeds give unrelated streams.
  */
 import { InvalidInputError } from './errors.js';
 
@@ -82,7 +82,8 @@ export class Random {
   }
 
   /**
-   * Uniform integer in [0, n). The bias of scaling a 53-bit float is below n / 2^53, negligible for any n used here.
+   * Uniform integer in [0, n). The bias of scaling a 53-bit float is below n / 2^53, negligible for any n
+   * used here.
    * @throws {InvalidInputError} `n` when not a positive safe integer.
    */
   int(n: number): number {
@@ -111,9 +112,10 @@ export class Random {
   }
 
   /**
-   * `k` distinct indices drawn uniformly from [0, n), in random order (a uniformly random k-permutation): the first
-   * k steps of a Fisher-Yates shuffle (Knuth, TAOCP vol. 2, Algorithm 3.4.2 P). For large n the shuffled array is
-   * virtual (only displaced entries are stored), so the cost is O(k) time and memory whatever n is.
+   * `k` distinct indices drawn uniformly from [0, n), in random order (a uniformly random k-permutation):
+   * the first k steps of a Fisher-Yates shuffle (Knuth, TAOCP vol. 2, Algorithm 3.4.2 P). For large n the
+   * shuffled array is virtual (only displaced entries are stored), so the cost is O(k) time and memory
+   * whatever n is.
    *
    * @example
    * new Random(1).sample(10, 3); // e.g. Int32Array [7, 2, 9]
@@ -154,9 +156,9 @@ function rotl(x: number, k: number): number {
 }
 
 /**
- * Hashes a string to a seed (cyrb53 by bryc, public domain: https://github.com/bryc/code/blob/master/jshash/experimental/cyrb53.js),
- * a 53-bit non-negative safe integer, so services can seed a detector from e.g. `station/variable`. Not
- * cryptographic.
+ * Hashes a string to a seed (cyrb53 by bryc, public domain:
+ * https://github.com/bryc/code/blob/master/jshash/experimental/cyrb53.js), a 53-bit non-negative safe
+ * integer, so services can seed a detector from e.g. `station/variable`. Not cryptographic.
  *
  * @example
  * new Random(hashSeed('station_1/var_1'));
@@ -177,8 +179,8 @@ export function hashSeed(text: string, salt = 0): number {
 }
 
 /**
- * A seed for the `index`-th model derived from one base seed (e.g. the k-th refit of a detector), so successive
- * models draw unrelated streams while the whole sequence stays reproducible from the base seed.
+ * A seed for the `index`-th model derived from one base seed (e.g. the k-th refit of a detector), so
+ * successive models draw unrelated streams while the whole sequence stays reproducible from the base seed.
  *
  * @example
  * deriveSeed(7, 0) !== deriveSeed(7, 1); // true

@@ -2,8 +2,8 @@
 const EULER_MASCHERONI = 0.5772156649015329;
 
 /**
- * c(n), the average path length of an unsuccessful search in a binary search tree of n keys, which is also the
- * average depth at which an isolation tree isolates a point among n (Liu, Ting & Zhou 2008, eq. 1):
+ * c(n), the average path length of an unsuccessful search in a binary search tree of n keys, which is also
+ * the average depth at which an isolation tree isolates a point among n (Liu, Ting & Zhou 2008, eq. 1):
  *
  *   c(n) = 2 H(n - 1) - 2 (n - 1) / n   with the harmonic number H(i) approximated by ln(i) + gamma,
  *   c(2) = 1,   c(n) = 0 for n <= 1.
@@ -20,12 +20,12 @@ export function averagePathLength(n: number): number {
 }
 
 /**
- * The isolation forest anomaly score s(x, psi) = 2^(-E[h(x)] / c(psi)) in (0, 1] (Liu, Ting & Zhou 2008, eq. 2),
- * from the mean path length E[h(x)] over the trees and the subsample size psi each tree was grown on. Near 1:
- * anomaly; well below 0.5: normal; about 0.5 everywhere: no distinct anomaly.
+ * The isolation forest anomaly score (Liu, Ting & Zhou 2008, eq. 2) s(x, psi) = 2^(-E[h(x)] / c(psi)) in
+ * (0, 1], from the mean path length E[h(x)] over the trees and the subsample size psi each tree was grown
+ * on. Near 1: anomaly; well below 0.5: normal; about 0.5 everywhere: no distinct anomaly.
  *
- * A forest grown on a single sample has c(1) = 0 and E[h] = 0; like scikit-learn, the ratio is then taken as 1,
- * so the score is 0.5 (nothing can be told apart).
+ * A forest grown on a single sample has c(1) = 0 and E[h] = 0; like scikit-learn, the ratio is then taken as
+ * 1, so the score is 0.5 (nothing can be told apart).
  *
  * @example
  * anomalyScore(averagePathLength(256), 256); // 0.5
@@ -36,8 +36,8 @@ export function anomalyScore(meanPathLength: number, subsampleSize: number): num
 
 /**
  * `anomalyScore` for one psi, with its constant precomputed: s = exp(E[h] * (-ln 2 / c(psi))), which is
- * 2^(-E[h] / c(psi)) computed with exp, several times faster than pow. Every score in core goes through this one
- * function, so scores computed by different paths from the same E[h] are bitwise equal.
+ * 2^(-E[h] / c(psi)) computed with exp, several times faster than pow. Every score in core goes through this
+ * one function, so scores computed by different paths from the same E[h] are bitwise equal.
  */
 export function anomalyScorer(subsampleSize: number): (meanPathLength: number) => number {
   const c = averagePathLength(subsampleSize);

@@ -60,8 +60,9 @@ describe('IsolationForest against scikit-learn', () => {
     const f = fixture(name);
     const train = meanScores(f.train, f.train);
     const queries = meanScores(f.train, f.queries);
-    // sklearn's own seed-to-seed spread is 0.007-0.009 on these sets; our 5-seed means differ from its 10-seed
-    // means by 0.003-0.004 (rho 0.985-0.998). An off-by-one depth or a wrong c(n) shifts scores by > 0.02.
+    // sklearn's own seed-to-seed spread is 0.007-0.009 on these sets; our 5-seed means differ from its
+    // 10-seed means by 0.003-0.004 (rho 0.985-0.998). An off-by-one depth or a wrong c(n) shifts scores by >
+    // 0.02.
     expect(meanAbsoluteDifference(train, f.trainScores)).toBeLessThan(0.01);
     expect(meanAbsoluteDifference(queries, f.queryScores)).toBeLessThan(0.01);
     expect(spearman(train, f.trainScores)).toBeGreaterThan(0.98);
@@ -79,6 +80,11 @@ describe('IsolationForest against scikit-learn', () => {
 });
 
 describe('IsolationForest', () => {
+  it('runs its doc example', () => {
+    const forest = new IsolationForest({ seed: 1 }).fit([1, 2, 3, 2, 1, 2, 3, 2, 50]);
+    expect(forest.scoreOne(50)).toBeGreaterThan(forest.scoreOne(2));
+  });
+
   it('scores obvious outliers above inliers, univariate and multivariate', () => {
     const series = normalSeries(500, 1);
     const forest = new IsolationForest({ seed: 7 }).fit(series);

@@ -1,16 +1,17 @@
 /**
- * Isolation Forest (Liu, Ting & Zhou, "Isolation Forest", ICDM 2008; TKDD 2012): anomalies are few and different,
- * so random axis-parallel splits isolate them in fewer steps. Each of `trees` trees is grown on a subsample of
- * psi = min(sampleSize, n) rows drawn without replacement, up to the height limit ceil(log2 psi); a point's score
- * is s(x) = 2^(-E[h(x)] / c(psi)) in (0, 1], higher = more anomalous (see `anomalyScore`). Matches scikit-learn's
- * `IsolationForest(n_estimators=trees, max_samples=sampleSize).score_samples(X)` up to sign (sklearn returns -s)
- * and randomness.
+ * Isolation Forest (Liu, Ting & Zhou, "Isolation Forest", ICDM 2008; TKDD 2012): anomalies are few and
+ * different, so random axis-parallel splits isolate them in fewer steps. Each of `trees` trees is grown on a
+ * subsample of psi = min(sampleSize, n) rows drawn without replacement, up to the height limit
+ * ceil(log2 psi); a point's score is s(x) = 2^(-E[h(x)] / c(psi)) in (0, 1], higher = more anomalous (see
+ * `anomalyScore`). Matches scikit-learn's IsolationForest(n_estimators=trees, max_samples=sampleSize)
+ * .score_samples(X) up to sign (sklearn returns -s) and randomness.
  *
- * Univariate forests also build a step function of x (step-function.ts), so scoring costs one binary search over
- * the split thresholds, whatever the number of trees.
+ * Univariate forests also build a step function of x (step-function.ts), so scoring costs one binary search
+ * over the split thresholds, whatever the number of trees.
  *
- * Seeded and deterministic. `toJSON` stores the options and the training rows the trees were grown from (at most
- * `maxTrainingRows`), not the trees: `fromJSON` regrows the identical forest, so a saved forest costs kilobytes.
+ * Seeded and deterministic. `toJSON` stores the options and the training rows the trees were grown from (at
+ * most `maxTrainingRows`), not the trees: `fromJSON` regrows the identical forest, so a saved forest costs
+ * kilobytes.
  *
  * @example
  * const forest = new IsolationForest({ seed: 1 }).fit([1, 2, 3, 2, 1, 2, 3, 2, 50]);
@@ -41,8 +42,8 @@ export interface IsolationForestOptions {
   /** Height limit of the trees. @default ceil(log2(max(psi, 2))), as in the paper and scikit-learn */
   maxDepth?: number;
   /**
-   * Training rows kept: when `fit` gets more, it keeps this many drawn uniformly without replacement (in their
-   * original order), and every tree draws its subsample from those. They are what `toJSON` stores.
+   * Training rows kept: when `fit` gets more, it keeps this many drawn uniformly without replacement (in
+   * their original order), and every tree draws its subsample from those. They are what `toJSON` stores.
    * @default 4 * sampleSize
    */
   maxTrainingRows?: number;
@@ -63,7 +64,9 @@ const FORMAT_VERSION = 1;
 /** Independent PRNG streams of one seed: the draw of the kept training rows, and tree growth. */
 const TRAINING_ROWS_STREAM = 1;
 const TREE_STREAM = 2;
-/** Rows scored together tree by tree (multivariate): their data, 256 rows x a few features, stays in L1/L2. */
+/**
+ * Rows scored together tree by tree (multivariate): their data, 256 rows x a few features, stays in L1/L2.
+ */
 const ROW_BLOCK = 256;
 
 /** The trees of a forest: all nodes in one `TreeNodes`, tree t rooted at `roots[t]`. */
@@ -78,7 +81,9 @@ interface Fitted {
   trees: Trees | null;
   nodeCount: number;
   subsampleSize: number;
-  /** s(x) from the sum of h(x) over the trees: the one formula both scoring paths use, so they agree exactly. */
+  /**
+   * s(x) from the sum of h(x) over the trees: the one formula both scoring paths use, so they agree exactly.
+   */
   scoreOfSum: (pathLengthSum: number) => number;
   /** Univariate forests only. */
   stepFunction: StepFunction | null;
@@ -118,7 +123,8 @@ export class IsolationForest {
   }
 
   /**
-   * Grows the forest on `rows`: numbers (univariate) or rows of numbers (multivariate). Replaces any earlier fit.
+   * Grows the forest on `rows`: numbers (univariate) or rows of numbers (multivariate). Replaces any earlier
+   * fit.
    * @throws {InvalidInputError} `rows` when empty, ragged, wider than 65535 features or not finite.
    */
   fit(rows: ForestInput): this {
@@ -138,7 +144,8 @@ export class IsolationForest {
   /**
    * Anomaly scores s(x) in (0, 1] of `rows` (same shape as the training rows; univariate forests also take
    * single-value rows). O(log B) per point for univariate forests, O(trees * depth) otherwise.
-   * @throws {InvalidInputError} `forest` when not fitted; `rows` when empty, not finite or of another dimension.
+   * @throws {InvalidInputError} `forest` when not fitted; `rows` when empty, not finite or of another
+   * dimension.
    */
   score(rows: ForestInput): Float64Array {
     const fitted = this.requireFitted();
@@ -160,8 +167,8 @@ export class IsolationForest {
       for (let i = 0; i < count; i++) scores[i] = stepFunction.at(data[i]!);
     } else {
       const sums = new Float64Array(count);
-      // Tree by tree over blocks of rows, so a tree stays in cache while the block walks it; each row still sums
-      // its path lengths in tree order, as scoreOne does.
+      // Tree by tree over blocks of rows, so a tree stays in cache while the block walks it; each row still
+      // sums its path lengths in tree order, as scoreOne does.
       for (let start = 0; start < count; start += ROW_BLOCK) {
         this.addPathLengths(fitted, data, dims, start, Math.min(count, start + ROW_BLOCK), sums);
       }
@@ -224,7 +231,7 @@ export class IsolationForest {
     return this.requireFitted().stepFunction?.size ?? 0;
   }
 
-  /** Bytes of typed-array memory held: training rows, and the trees (multivariate) or step function (univariate). */
+  /** Typed-array bytes held: training rows, then trees (multivariate) or step function (univariate). */
   get byteLength(): number {
     const { training, trees, stepFunction } = this.requireFitted();
     const nodes = trees?.nodes;

@@ -57,7 +57,7 @@ describe('TreeGrower', () => {
     return { nodes: grower.trimmed(), root };
   };
 
-  it('without a binding height limit isolates every distinct point: integer depths, none deeper than n - 1', () => {
+  it('isolates every distinct point without a binding height limit: integer depths up to n - 1', () => {
     const values = [[1], [2], [4], [8], [16], [17], [30], [100]];
     const { nodes, root } = grow(rowsOf(values), 100);
     expect(nodes.count).toBe(2 * values.length - 1);

@@ -1,25 +1,29 @@
 /**
- * Isolation trees (Liu, Ting & Zhou, "Isolation Forest", ICDM 2008, Algorithm 2 iTree and Algorithm 3 PathLength),
- * grown into flat typed arrays shared by all the trees of a forest: no object per node, so a forest is a handful
- * of arrays, cheap to keep by the tens of thousands and fast to walk.
+ * Isolation trees (Liu, Ting & Zhou, "Isolation Forest", ICDM 2008, Algorithm 2 iTree and Algorithm 3
+ * PathLength), grown into flat typed arrays shared by all the trees of a forest: no object per node, so a
+ * forest is a handful of arrays, cheap to keep by the tens of thousands and fast to walk.
  *
- * Growth, as in the paper and scikit-learn's ExtraTreeRegressor(max_features=1, splitter='random'): a node with at
- * least two samples, below the height limit, splits on a feature drawn uniformly among those not constant in the
- * node, at a threshold drawn uniformly in [min, max) of that feature; `x[feature] <= threshold` goes left. A node
- * with one sample, only identical samples, or at the height limit is a leaf.
+ * Growth, as in the paper and scikit-learn's ExtraTreeRegressor(max_features=1, splitter='random'): a node
+ * with at least two samples, below the height limit, splits on a feature drawn uniformly among those not
+ * constant in the node, at a threshold drawn uniformly in [min, max) of that feature, and rows with
+ * `x[feature] <= threshold` go left. A node with one sample, only identical samples, or at the height limit
+ * is a leaf.
  */
 
 import type { Random } from '../random.js';
 import { averagePathLength } from './average-path-length.js';
 
 /**
- * Leaf path lengths are rounded to multiples of 2^-26 (an error below 1.5e-8, far under any score resolution).
- * Sums of up to 2^53 * 2^-26 = 2^27 in such values are exact in float64, hence independent of the order of the
- * additions: the univariate step function, built by running sums, then equals the tree walk bit for bit.
+ * Leaf path lengths are rounded to multiples of 2^-26 (an error below 1.5e-8, far under any score
+ * resolution). Sums of up to 2^53 * 2^-26 = 2^27 in such values are exact in float64, hence independent of
+ * the order of the additions: the univariate step function, built by running sums, then equals the tree walk
+ * bit for bit.
  */
 const PATH_LENGTH_QUANTUM = 2 ** 26;
 
-/** Largest height limit accepted; with at most MAX_TREES trees, path length sums stay below 2^27 (see above). */
+/**
+ * Largest height limit accepted; with at most MAX_TREES trees, path length sums stay below 2^27 (see above).
+ */
 export const MAX_TREE_DEPTH = 1000;
 export const MAX_TREES = 10000;
 /** Features are stored as Uint16. */
@@ -47,14 +51,14 @@ export interface TreeNodes {
   count: number;
 }
 
-/** Leaf path length: its depth plus c(size) for the subtree that the height limit left unbuilt (paper, Alg. 3). */
+/** Leaf path length h: depth plus c(size) for the subtree the height limit left unbuilt (paper, Alg. 3). */
 export function leafPathLength(depth: number, size: number): number {
   return Math.round((depth + averagePathLength(size)) * PATH_LENGTH_QUANTUM) / PATH_LENGTH_QUANTUM;
 }
 
 /**
- * Path length h(x) of `x` (features at `row[offset .. offset + dims)`) in the tree rooted at `root`: the depth of
- * the leaf it lands in plus c(leaf size). O(depth).
+ * Path length h(x) of `x` (features at `row[offset .. offset + dims)`) in the tree rooted at `root`: the
+ * depth of the leaf it lands in plus c(leaf size). O(depth).
  */
 export function pathLength(nodes: TreeNodes, root: number, row: ArrayLike<number>, offset = 0): number {
   const { left, feature, value } = nodes;
@@ -71,9 +75,9 @@ export function pathLength(nodes: TreeNodes, root: number, row: ArrayLike<number
 /**
  * Grows isolation trees one after another into one `TreeNodes`, allocating nothing per node.
  *
- * Univariate trees take a faster path with the same result: a node's samples are exactly the sample values in an
- * interval, so with the values sorted once per tree every node is a contiguous range of them, its min and max are
- * the range's ends and its split point is found by binary search: O(log psi) per node instead of O(psi).
+ * Univariate trees take a faster path with the same result: a node's samples are exactly the sample values in
+ * an interval, so with the values sorted once per tree every node is a contiguous range of them, its min and
+ * max are the range's ends, and its split point is a binary search: O(log psi) per node, not O(psi).
  */
 export class TreeGrower {
   readonly nodes: TreeNodes;
@@ -192,8 +196,8 @@ export class TreeGrower {
   }
 
   /**
-   * Uniform threshold in [low, high) for low < high. (1 - u) low + u high cannot overflow, unlike
-   * low + u (high - low); rounding may reach `high`, which would leave the right side empty, so that falls back to
+   * Uniform threshold in [low, high) for low < high. (1 - u) low + u high cannot overflow, unlike low + u
+   * (high - low); rounding may reach `high`, which would leave the right side empty, so that falls back to
    * `low` as in scikit-learn.
    */
   private drawThreshold(low: number, high: number): number {
@@ -222,7 +226,8 @@ export class TreeGrower {
 
   /**
    * Draws features in random order (without replacement) until one is not constant over the node's rows: a
-   * uniform draw among the non-constant features, at O(rows) per feature tried. Leaves its range in `low`/`high`.
+   * uniform draw among the non-constant features, at O(rows) per feature tried. Leaves its range in
+   * `low`/`high`.
    * @returns the feature, or -1 when all are constant.
    */
   private pickFeature(start: number, end: number): number {
@@ -254,7 +259,10 @@ export class TreeGrower {
     return low < high;
   }
 
-  /** Moves the node's rows with `x[feature] <= threshold` to the front of its index range; returns the boundary. */
+  /**
+   * Moves the node's rows with `x[feature] <= threshold` to the front of its index range; returns the
+   * boundary.
+   */
   private partition(start: number, end: number, feature: number, threshold: number): number {
     const { indices } = this;
     const { data, dims } = this.rows;

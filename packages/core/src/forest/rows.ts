@@ -14,8 +14,8 @@ export function isUnivariate(input: ForestInput): input is UnivariateInput {
 }
 
 /**
- * Checks `input` (non-empty; finite numbers; rows all of one length, equal to `dims` when given) and copies it
- * into row-major rows.
+ * Checks `input` (non-empty; finite numbers; rows all of one length, equal to `dims` when given) and copies
+ * it into row-major rows.
  * @throws {InvalidInputError} naming `argument` and the offending index.
  */
 export function toRows(argument: string, input: ForestInput, dims?: number): Rows {

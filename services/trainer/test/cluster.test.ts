@@ -4,6 +4,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Job, Queue, UnrecoverableError } from 'bullmq';
+import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { lastRuns } from '../src/commands/status.js';
@@ -179,6 +180,34 @@ describe('job handling', () => {
       node: 'node-x',
       finishedAt: new Date(later.finishedOn!).toISOString(),
     });
+  });
+
+  it('tells a processor that lost its lock (Redis out longer than the lock) not to publish', async () => {
+    prefix = randomPrefix();
+    const checks: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await start(nodeConfig('n', prefix, quiet), async (_p, { assertOwner }) => {
+      await assertOwner();
+      checks.push('owner');
+      await gate;
+      await assertOwner().catch((err: Error) => checks.push(err.name));
+      return 'done';
+    });
+    const job = await addJob(payload);
+    await waitForActive(job);
+    await sleep(50);
+    const client = new Redis(redis.port, '127.0.0.1');
+    try {
+      await client.del(`${prefix}:${TRAINING_QUEUE}:${job.id}:lock`); // as if it had expired
+    } finally {
+      client.disconnect();
+      release();
+    }
+    await sleep(300);
+    expect(checks).toEqual(['owner', 'LostLockError']);
   });
 
   it('on shutdown, finishes the current job within the grace period', async () => {

@@ -153,6 +153,20 @@ describe('trainSensorModel', () => {
     expect(slightly.published).toBe(true);
   });
 
+  it('publishes nothing when the pre-publish check refuses (the cluster lost the job lock)', {
+    timeout: 60_000,
+  }, async () => {
+    const store = new DiskModelStore(await mkdtemp(join(tmpdir(), 'models-')));
+    const refuse = async () => {
+      throw new Error('job is no longer locked by this worker');
+    };
+    await expect(
+      trainSensorModel(payload, { ...(await deps(store)), beforePublish: refuse }),
+    ).rejects.toThrow('no longer locked');
+    expect(await store.versions(sensor.name)).toEqual([]);
+    expect(await store.manifest(sensor.name)).toBeNull();
+  });
+
   it('fails for good when there is no data', async () => {
     const empty = { ...sensor, name: 'empty' };
     const store = new DiskModelStore(await mkdtemp(join(tmpdir(), 'models-')));

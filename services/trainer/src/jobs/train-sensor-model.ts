@@ -23,6 +23,8 @@ export interface TrainSensorDeps {
   /** Recorded in the manifest: which node trained the model. */
   node: string;
   now?: () => number;
+  /** Called right before publishing; throws when this run may no longer publish (the cluster's lock check). */
+  beforePublish?: () => Promise<void>;
 }
 
 export interface TrainingOutcome {
@@ -97,6 +99,7 @@ export async function trainSensorModel(
     return { ...outcome, published: false, keptAsideAt, currentValidationLoss: currentLoss };
   }
 
+  await deps.beforePublish?.();
   const manifest = await deps.store.publish(sensor.name, model.files, metadata);
   await deps.store.prune(sensor.name, deps.publish.keepVersions);
   deps.log.info(

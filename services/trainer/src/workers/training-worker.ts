@@ -13,10 +13,23 @@ import { parseTrainSensorPayload, TRAINING_QUEUE, type TrainSensorPayload } from
  * What the worker does with a valid payload; `log` is a per-job child logger; `signal` aborts when the node shuts
  * down past its grace period (the processor should stop training and reject).
  */
-export type TrainSensorProcessor<R> = (
-  payload: TrainSensorPayload,
-  context: { log: Logger; job: Job; signal: AbortSignal },
-) => Promise<R>;
+export type TrainSensorProcessor<R> = (payload: TrainSensorPayload, context: JobContext) => Promise<R>;
+
+export interface JobContext {
+  log: Logger;
+  job: Job;
+  signal: AbortSignal;
+  /**
+   * Renews the job's lock, or throws when this worker no longer holds it (Redis was out longer than the lock, and
+   * the job may already run elsewhere): call it right before an effect that must happen once, like publishing.
+   */
+  assertOwner(): Promise<void>;
+}
+
+/** This worker lost its job's lock: whatever it was about to do, another worker may be doing. */
+export class LostLockError extends Error {
+  override readonly name = 'LostLockError';
+}
 
 /** Reason given to jobs cancelled by a shutdown. */
 const SHUTDOWN = 'node shutting down';
@@ -40,7 +53,12 @@ export function createTrainingWorker<R>(options: TrainingWorkerOptions<R>): Work
       jobLog.info('training job started');
       const abort = signal ?? new AbortController().signal;
       try {
-        return await options.process(payload, { log: jobLog, job, signal: abort });
+        const assertOwner = async () => {
+          if (token === undefined || (await job.extendLock(token, settings.lockDurationMs)) !== 1) {
+            throw new LostLockError(`job ${job.id} is no longer locked by this worker`);
+          }
+        };
+        return await options.process(payload, { log: jobLog, job, signal: abort, assertOwner });
       } catch (err) {
         if (!abort.aborted || abort.reason !== SHUTDOWN) throw err;
         // Released, not failed: the job goes back to wait at once, without using up an attempt.

@@ -58,6 +58,20 @@ export const ConfigSchema = Type.Object({
   METRIC: Type.String({ minLength: 1, default: 'bytes' }),
   /** k-sigma override for trained models (threshold = mean + K * std of the training error); unset: the model's k. */
   K: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+  // Service discovery (Consul); off unless CONSUL_HOST is set
+  /** Local Consul agent; when set, the executor registers itself with a health check on /ready. */
+  CONSUL_HOST: Type.Optional(Type.String({ minLength: 1 })),
+  CONSUL_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 8500 }),
+  CONSUL_SECURE: Type.Boolean({ default: false }),
+  CONSUL_TOKEN: Type.Optional(Type.String({ minLength: 1 })),
+  /** Name clients look up (the monitoring UI resolves this service). */
+  CONSUL_SERVICE_NAME: Type.String({ minLength: 1, default: 'outliers-executor' }),
+  /** Address other nodes use to reach this executor; default: the host name. */
+  CONSUL_SERVICE_ADDRESS: Type.Optional(Type.String({ minLength: 1 })),
+  CONSUL_SERVICE_TAGS: Type.String({ default: 'outliers,executor' }),
+  CONSUL_CHECK_INTERVAL: Type.String({ pattern: '^[0-9]+(ms|s|m)$', default: '10s' }),
+  /** A critical instance is dropped from the catalogue after this long. */
+  CONSUL_DEREGISTER_AFTER: Type.String({ pattern: '^[0-9]+(s|m|h)$', default: '1m' }),
 });
 
 export type Config = Static<typeof ConfigSchema>;

@@ -1,16 +1,23 @@
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
+import {
+  type ConsulRegistration,
+  consulOptionsFromConfig,
+  registerInConsul,
+} from './consul/consul-registration.js';
 import { createLogger } from './logger.js';
 
 /**
- * The process: config → logger → buildApp → listen → load state; SIGTERM/SIGINT stop accepting connections,
- * let in-flight requests finish, stop deliveries and write the last state, then exit.
+ * The process: config → logger → buildApp → listen → load state → register in Consul (when configured);
+ * SIGTERM/SIGINT deregister first (no new traffic is routed here), stop accepting connections, let in-flight
+ * requests finish, stop deliveries and write the last state, then exit.
  */
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config);
   const app = await buildApp(config, { logger });
 
+  let consul: ConsulRegistration | undefined;
   let closing = false;
   const shutdown = (signal: NodeJS.Signals) => {
     if (closing) return;
@@ -22,17 +29,22 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.SHUTDOWN_TIMEOUT_MS);
     timer.unref();
-    app.close().then(
-      () => {
-        logger.info('stopped');
-        logger.flush();
-      },
-      (err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        logger.flush();
-        process.exitCode = 1;
-      },
-    );
+    const deregistered = consul
+      ? consul.deregister().catch((err: unknown) => logger.warn({ err }, 'Consul deregistration failed'))
+      : Promise.resolve();
+    deregistered
+      .then(() => app.close())
+      .then(
+        () => {
+          logger.info('stopped');
+          logger.flush();
+        },
+        (err: unknown) => {
+          logger.error({ err }, 'shutdown failed');
+          logger.flush();
+          process.exitCode = 1;
+        },
+      );
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
@@ -40,6 +52,19 @@ async function main(): Promise<void> {
   await app.listen({ port: config.PORT, host: config.HOST });
   await app.stations.load();
   logger.info({ detector: 'core registry', stateDir: config.STATE_DIR }, 'ready');
+
+  const address = app.server.address();
+  const consulOptions = consulOptionsFromConfig(
+    config,
+    typeof address === 'object' && address ? address.port : config.PORT,
+  );
+  if (consulOptions && !closing) {
+    consul = await registerInConsul(consulOptions);
+    logger.info(
+      { serviceId: consulOptions.service.id, agent: consulOptions.agent.host },
+      'registered in Consul',
+    );
+  }
 }
 
 main().catch((err: unknown) => {

@@ -1,10 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { coreDetectorBackend } from '../src/detection/core-detector-backend.js';
+import { startChild } from './support/child-executor.js';
 import { block, Receiver, startApp, tempDir, testConfig, timestamps } from './support/helpers.js';
 
-const serviceDir = fileURLToPath(new URL('..', import.meta.url));
 const STATIONS = ['st_1', 'st_2', 'st_3'];
 const BLOCK = 40;
 const BLOCKS = 15;
@@ -36,29 +34,6 @@ const initBody = (station: number) => ({
     b: { window: 32, detector: 'reference' },
   },
 });
-
-/** The executor as a separate process (TypeScript sources through tsx), on a free port. */
-async function startChild(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'src/server.ts'], {
-    cwd: serviceDir,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stderr!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-    });
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`executor exited early (${code}): ${out}`)));
-  });
-  child.stdout!.resume();
-  return { child, url };
-}
 
 async function post(url: string, body: unknown): Promise<{ status: number; json: unknown }> {
   const res = await fetch(url, {

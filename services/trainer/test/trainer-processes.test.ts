@@ -109,22 +109,22 @@ it('a node killed mid-training has its job finished by another node; SIGTERM sto
   await writeFile(join(dir, 'a.json'), JSON.stringify(nodeConfig('node-a')));
   await writeFile(join(dir, 'b.json'), JSON.stringify(nodeConfig('node-b')));
 
-  const a = startNode(join(dir, 'a.json'));
-  await a.waitForLog('trainer node started', 30_000);
-  // A long training (many epochs) so that node A is surely inside it when killed.
+  // Both nodes run before the job exists; whichever takes it is killed as soon as it is training (killing it
+  // right after 'training data loaded' is race-free, unlike waiting for a second node to boot).
+  const nodes = [startNode(join(dir, 'a.json')), startNode(join(dir, 'b.json'))];
+  await Promise.all(nodes.map((n) => n.waitForLog('trainer node started', 30_000)));
   const queue = new Queue<TrainSensorPayload>(TRAINING_QUEUE, { connection: redisConnection(redis), prefix });
   const payload: TrainSensorPayload = {
     sensor: { name: 'edge-1', metrics: ['bytes', 'pkts'], granularities: ['PT1M'] },
     training: { epochs: 15, batchSize: 32, k: 5, window: 8, stride: 4 },
   };
   const job = await queue.add(TRAIN_SENSOR_JOB, payload, { attempts: 2 });
-  await a.waitForLog('training data loaded', 30_000);
-  const b = startNode(join(dir, 'b.json'));
-  await b.waitForLog('trainer node started', 30_000);
-  expect(a.logs.some((l) => l.msg === 'model published')).toBe(false); // A is still training
+  const a = await Promise.any(nodes.map((n) => n.waitForLog('training data loaded', 30_000).then(() => n)));
+  const b = nodes.find((n) => n !== a)!;
   a.child.kill('SIGKILL');
   const killedAt = Date.now();
   await once(a.child, 'exit');
+  expect(a.logs.some((l) => l.msg === 'model published')).toBe(false); // A died inside the training
 
   const published = await b.waitForLog('model published', 60_000);
   expect(published).toMatchObject({ jobId: job.id, sensor: 'edge-1' });

@@ -6,6 +6,7 @@ import Fastify, {
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
+  LogController,
 } from 'fastify';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config.js';
@@ -45,6 +46,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     loggerInstance: logger,
     bodyLimit: config.BODY_LIMIT,
     return503OnClosing: true,
+    // Two info lines per request cost more than a /detection block's bookkeeping; errors are logged regardless.
+    logController: new LogController({ disableRequestLogging: !config.LOG_REQUESTS }),
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setErrorHandler(errorHandler);
@@ -55,6 +58,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
       dir: config.STATE_DIR,
       fsync: config.STATE_FSYNC,
       historyLimit: config.OUTLIER_HISTORY_LIMIT,
+      openFiles: config.STATE_OPEN_FILES,
       logger: logger.child({ component: 'store' }),
     });
   // Loaded only when not injected, so tests with a stand-in never load the detectors.

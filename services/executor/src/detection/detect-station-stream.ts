@@ -40,7 +40,8 @@ export function detectStationStream(station: Station, samples: readonly StationS
     }
     for (const [name, v] of station.variables) {
       const value = sample.values[name];
-      if (value == null) {
+      // Not `== null`: a variable called e.g. `toString` would read the prototype's function.
+      if (typeof value !== 'number') {
         v.missing++;
         skipped.missing++;
         continue;

@@ -18,13 +18,28 @@ export function toStationSamples(count: number, samples: readonly RawSample[]): 
   if (count !== samples.length) {
     throw badRequest('numero_mostres', `is ${count} but mostres holds ${samples.length} samples`);
   }
-  return samples.map((sample, i) => {
+  const out = new Array<StationSample>(samples.length);
+  for (let i = 0; i < samples.length; i++) {
+    const sample = samples[i]!;
     const time = parseTimestamp(sample.timestamp);
     if (time === undefined) {
       throw badRequest(`mostres[${i}].timestamp`, `not a valid date and time: "${sample.timestamp}"`);
     }
-    const { timestamp, values, ...flat } = sample;
-    const merged = values ? { ...(flat as Record<string, number | null>), ...values } : flat;
-    return { timestamp, time, values: merged as Record<string, number | null> };
-  });
+    out[i] = { timestamp: sample.timestamp, time, values: valuesOf(sample) };
+  }
+  return out;
 }
+
+/** The sample's values; the nested object itself when there are no flat ones (the usual case: no copy). */
+function valuesOf(sample: RawSample): Record<string, number | null> {
+  let flat: Record<string, number | null> | undefined;
+  for (const key in sample) {
+    if (key === 'timestamp' || key === 'values') continue;
+    flat ??= Object.create(null) as Record<string, number | null>;
+    flat[key] = sample[key] as number | null;
+  }
+  if (!flat) return sample.values ?? EMPTY;
+  return sample.values ? Object.assign(flat, sample.values) : flat;
+}
+
+const EMPTY: Record<string, number | null> = Object.freeze(Object.create(null));

@@ -14,6 +14,10 @@ const PARTS =
  * hour < 24, minute and second < 60, offset < 24 h). Sub-millisecond digits are truncated.
  */
 export function parseTimestamp(text: string): number | undefined {
+  if (text.length === 19) {
+    const fast = parseContractForm(text);
+    if (fast !== undefined) return fast;
+  }
   const m = PARTS.exec(text);
   if (!m) return undefined;
   const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', , sign, oh = '0', om = '0'] = m;
@@ -30,6 +34,48 @@ export function parseTimestamp(text: string): number | undefined {
   return Date.UTC(year, month - 1, day, hour, minute, second, ms) - offset * 60_000;
 }
 
+/**
+ * The contract's own form, "YYYY-MM-DD HH:MM:SS" (or with "T"), read digit by digit: every sample of a block has a
+ * timestamp, and the general pattern cost more than the rest of the sample's bookkeeping. Undefined when the text
+ * is not in this form or not a valid time (the general parser then decides).
+ */
+function parseContractForm(t: string): number | undefined {
+  const sep = t.charCodeAt(10);
+  if (t.charCodeAt(4) !== DASH || t.charCodeAt(7) !== DASH || (sep !== SPACE && sep !== LETTER_T))
+    return undefined;
+  if (t.charCodeAt(13) !== COLON || t.charCodeAt(16) !== COLON) return undefined;
+  const year = digits(t, 0, 4);
+  const month = digits(t, 5, 2);
+  const day = digits(t, 8, 2);
+  const hour = digits(t, 11, 2);
+  const minute = digits(t, 14, 2);
+  const second = digits(t, 17, 2);
+  // A non-digit gives NaN, which fails every comparison below.
+  if (!(month >= 1 && month <= 12 && day >= 1 && hour <= 23 && minute <= 59 && second <= 59))
+    return undefined;
+  if (!(year >= 0) || day > daysInMonth(year, month)) return undefined;
+  return Date.UTC(year, month - 1, day, hour, minute, second);
+}
+
+const DASH = 45;
+const SPACE = 32;
+const LETTER_T = 84;
+const COLON = 58;
+
+/** The decimal number of `length` ASCII digits at `start`; NaN if any is not a digit. */
+function digits(text: string, start: number, length: number): number {
+  let n = 0;
+  for (let i = start; i < start + length; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return Number.NaN;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month !== 2) return DAYS[month - 1]!;
+  return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
 }

@@ -20,6 +20,12 @@ export const ConfigSchema = Type.Object({
   STATE_DIR: Type.String({ minLength: 1, default: './var/state' }),
   /** fsync every state write (survives power loss; kill -9 is survived without it: the page cache stays). */
   STATE_FSYNC: Type.Boolean({ default: false }),
+  /** Stations kept in memory with their detectors; the least recently used idle ones beyond it are dropped. 0: all. */
+  MAX_RESIDENT_STATIONS: Type.Integer({ minimum: 0, default: 20000 }),
+  /** State files kept open between writes (two per station, plus history files); keep below `ulimit -n`. */
+  STATE_OPEN_FILES: Type.Integer({ minimum: 16, default: 4096 }),
+  /** Log every request (Fastify's "incoming request" / "request completed" at info); errors are always logged. */
+  LOG_REQUESTS: Type.Boolean({ default: false }),
   /** Outliers kept per station in the readable history (GET /stations/:id/outliers). */
   OUTLIER_HISTORY_LIMIT: Type.Integer({ minimum: 1, default: 10000 }),
   /** Request body limit in bytes; larger bodies get 400. */
@@ -33,8 +39,11 @@ export const ConfigSchema = Type.Object({
   OUTBOX_RETRY_MAX_MS: Type.Integer({ minimum: 1, default: 30000 }),
   /** Stations delivered in parallel (each station's entries stay in order). */
   OUTBOX_CONCURRENCY: Type.Integer({ minimum: 1, default: 16 }),
-  /** How long delivered entries may stay on disk before their removal is written. */
-  OUTBOX_ACK_FLUSH_MS: Type.Integer({ minimum: 1, default: 1000 }),
+  /**
+   * How long delivered entries may stay on disk before their removal is written, if no block writes it first
+   * (a crash re-sends them, under the same Idempotency-Key).
+   */
+  OUTBOX_ACK_FLUSH_MS: Type.Integer({ minimum: 1, default: 5000 }),
   /** Grace period for in-flight work at shutdown. */
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 10000 }),
   // Metric detection API (POST /api/v1/outliers)

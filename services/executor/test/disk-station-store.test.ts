@@ -38,7 +38,7 @@ describe('DiskStationStore', () => {
     for (let b = 1; b <= 5; b++) await a.save(record('río_1/x', b));
     await a.save(record('other', 1));
     const b = store();
-    const all = await b.loadAll();
+    const all = await b.loadIndex();
     expect(all.map((r) => [r.id, r.blocks]).sort()).toEqual([
       ['other', 1],
       ['río_1/x', 5],
@@ -55,6 +55,7 @@ describe('DiskStationStore', () => {
     const latest = join(dir.path, 'stations', files.find((f) => f.endsWith('.0'))!);
     await truncate(latest, 30);
     const b = store();
+    expect((await b.loadIndex()).map((s) => s.blocks)).toEqual([3]);
     expect((await b.load('s'))?.blocks).toBe(3);
     // The next save must not overwrite the surviving record.
     await b.save(record('s', 5));

@@ -17,8 +17,8 @@ export interface StationServicePluginOptions {
 }
 
 /**
- * Decorates `stations`. State loading starts when the app is ready (GET /ready tells when it is done; requests
- * wait for it); on close, queued requests finish and delivered outbox entries are written.
+ * Decorates `stations`. Reading the station index starts when the app is ready (GET /ready tells when it is done;
+ * requests wait for it); on close, queued requests finish and delivered outbox entries are written.
  */
 export default fp<StationServicePluginOptions>(
   async (fastify, { config, store, backend }) => {
@@ -28,6 +28,7 @@ export default fp<StationServicePluginOptions>(
       logger: fastify.log.child({ component: 'stations' }),
       outboxEnabled: config.DATA_SERVER_ENDPOINT !== undefined,
       ackFlushMs: config.OUTBOX_ACK_FLUSH_MS,
+      maxResident: config.MAX_RESIDENT_STATIONS,
     });
     fastify.decorate('stations', service);
     fastify.addHook('onReady', async () => {

@@ -13,7 +13,7 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     { schema: { tags: ['health'], response: { 200: Status, 503: Status } } },
     async (_request, reply) => {
       if (!fastify.stations.ready) return reply.code(503).send({ status: 'loading' });
-      return { status: 'ready', stations: fastify.stations.list().length };
+      return { status: 'ready', stations: fastify.stations.size };
     },
   );
 };

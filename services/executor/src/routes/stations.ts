@@ -12,7 +12,10 @@ import {
 } from '../schemas/stations.js';
 import type { Station } from '../station/station-state.js';
 
-/** Read-only views of the stations: list, detail, and the bounded history of detected outliers. */
+/**
+ * Read-only views of the stations: list (from the summaries: restores nothing), detail (restores the station), and
+ * the bounded history of detected outliers.
+ */
 const stationsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get(
     '/stations',
@@ -26,7 +29,7 @@ const stationsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         total: all.length,
         stations: all.slice(offset, offset + limit).map((s) => ({
           id_estacio: s.id,
-          variables: [...s.variables.keys()],
+          variables: s.variables,
           blocks: s.blocks,
           updatedAt: s.updatedAt,
         })),
@@ -44,7 +47,7 @@ const stationsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       },
     },
     async (request) => {
-      const station = fastify.stations.get(request.params.id);
+      const station = await fastify.stations.get(request.params.id);
       if (!station) throw stationNotFound(request.params.id);
       return describe(station);
     },

@@ -19,6 +19,11 @@ export class KeyedSerialQueue {
     return result;
   }
 
+  /** Whether tasks of `key` are queued or running (may stay true for a tick after the last one finished). */
+  busy(key: string): boolean {
+    return this.tails.has(key);
+  }
+
   /** Resolves when every task queued so far has finished. */
   async drain(): Promise<void> {
     while (this.tails.size > 0) await Promise.all(this.tails.values());

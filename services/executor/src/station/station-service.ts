@@ -8,7 +8,13 @@ import {
 import { type DetectorBackend, initializeStation } from '../detection/initialize-station.js';
 import { stateNotReady, stateWriteFailed, stationNotInitialized } from '../errors.js';
 import { KeyedSerialQueue } from './keyed-serial-queue.js';
-import { fromRecord, type OutboxEntry, type Station, toRecord } from './station-state.js';
+import {
+  fromRecord,
+  type OutboxEntry,
+  type Station,
+  type StationSummary,
+  toRecord,
+} from './station-state.js';
 import type { HistoryPage, StationStore } from './station-store.js';
 
 export interface StationServiceOptions {
@@ -17,20 +23,28 @@ export interface StationServiceOptions {
   logger: Logger;
   /** Whether results go to a data server: without one no outbox entries are made. */
   outboxEnabled: boolean;
-  /** How long delivered entries may wait before their removal is written. */
+  /** How long delivered entries may wait before their removal is written (unless a block writes it first). */
   ackFlushMs: number;
+  /** Stations kept in memory with their detectors; beyond it the least recently used idle ones are dropped. 0: all. */
+  maxResident: number;
   now?: () => Date;
 }
 
 /**
- * The stations: in memory (all of them, loaded at startup), persisted through the StationStore before any answer.
+ * The stations. Every station is known by its summary (read from the store at startup without its detectors); a
+ * station's detectors are restored on first use and kept in memory up to `maxResident` stations, least recently
+ * used dropped first, and only when idle: nothing queued for it, its state written, nothing left to deliver. Every
+ * change is persisted through the StationStore before it is answered, so a dropped station loses nothing.
  * Requests for one station run one at a time in arrival order; stations run in parallel.
  */
 export class StationService {
-  private readonly stations = new Map<string, Station>();
+  /** Every station. */
+  private readonly index = new Map<string, StationSummary>();
+  /** Stations in memory, least recently used first. */
+  private readonly resident = new Map<string, Station>();
   private readonly queue = new KeyedSerialQueue();
-  /** Stations whose outbox changed (deliveries) since their last write. */
-  private readonly dirty = new Set<string>();
+  /** Stations whose outbox changed (deliveries) since their last write, with the time of the first change. */
+  private readonly dirty = new Map<string, number>();
   private readonly outboxListeners: ((id: string) => void)[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
   private loading: Promise<void> | undefined;
@@ -45,26 +59,34 @@ export class StationService {
     return this.loaded;
   }
 
-  /** Loads every stored station; idempotent. Requests wait for it. */
+  /** Number of stations (in memory or not). */
+  get size(): number {
+    return this.index.size;
+  }
+
+  /** Stations whose detectors are in memory. */
+  get residentCount(): number {
+    return this.resident.size;
+  }
+
+  /**
+   * Reads the summaries of every stored station; idempotent. Requests wait for it. Stations with undelivered
+   * outbox entries are then restored in the background so their deliveries resume.
+   */
   load(): Promise<void> {
     this.loading ??= (async () => {
-      const records = await this.options.store.loadAll();
-      for (const record of records) {
-        try {
-          this.stations.set(record.id, fromRecord(record, this.options.backend.restore));
-        } catch (err) {
-          this.options.logger.error(
-            { err, station: record.id },
-            'station state could not be restored; skipped',
-          );
-        }
-      }
+      for (const summary of await this.options.store.loadIndex()) this.index.set(summary.id, summary);
       this.loaded = true;
-      this.options.logger.info({ stations: this.stations.size }, 'station state loaded');
-      for (const station of this.stations.values()) {
-        if (station.outbox.length > 0) this.emitOutbox(station.id);
+      this.options.logger.info({ stations: this.index.size }, 'station index loaded');
+      for (const summary of this.index.values()) {
+        if (summary.outboxPending === 0) continue;
+        this.queue
+          .run(summary.id, () => this.residentStation(summary.id))
+          .catch((err: unknown) =>
+            this.options.logger.error({ err, station: summary.id }, 'station with deliveries not restored'),
+          );
       }
-      this.flushTimer = setInterval(() => void this.flushDelivered(), this.options.ackFlushMs);
+      this.flushTimer = setInterval(() => void this.flushDelivered(false), this.options.ackFlushMs);
       this.flushTimer.unref();
     })();
     return this.loading;
@@ -78,7 +100,7 @@ export class StationService {
   async initialize(id: string, variables: ReadonlyMap<string, StreamDetectorOptions>): Promise<void> {
     await this.whenLoaded();
     await this.queue.run(id, async () => {
-      const current = this.stations.get(id);
+      const current = await this.residentStation(id);
       const station = initializeStation(current, id, variables, this.options.backend, this.now());
       await this.commit(station, async () => {
         await this.options.store.save(toRecord(station));
@@ -90,7 +112,7 @@ export class StationService {
   async detect(id: string, samples: readonly StationSample[]): Promise<BlockResult> {
     await this.whenLoaded();
     return this.queue.run(id, async () => {
-      const station = this.stations.get(id);
+      const station = await this.residentStation(id);
       if (!station) throw stationNotInitialized(id);
       const result = detectStationStream(station, samples);
       station.updatedAt = this.now().toISOString();
@@ -107,38 +129,43 @@ export class StationService {
     });
   }
 
-  list(): Station[] {
-    return [...this.stations.values()];
+  /** Summaries of every station, in first-seen order. */
+  list(): StationSummary[] {
+    return [...this.index.values()];
   }
 
-  get(id: string): Station | undefined {
-    return this.stations.get(id);
+  /** A station with its detectors (restored if needed), after the requests queued before this call. */
+  async get(id: string): Promise<Station | undefined> {
+    await this.whenLoaded();
+    if (!this.index.has(id)) return undefined;
+    return this.queue.run(id, () => this.residentStation(id));
   }
 
   async history(id: string, cursor: number, limit: number): Promise<HistoryPage | undefined> {
-    const station = this.stations.get(id);
+    // The committed history length comes from the restored station (a summary may be one torn write ahead).
+    const station = await this.get(id);
     if (!station) return undefined;
     return this.options.store.readHistory(id, cursor, limit, station.historyNext);
   }
 
-  /** The oldest undelivered entry of a station. */
+  /** The oldest undelivered entry of a station (stations with entries stay in memory). */
   nextOutboxEntry(id: string): OutboxEntry | undefined {
-    return this.stations.get(id)?.outbox[0];
+    return this.resident.get(id)?.outbox[0];
   }
 
   /** Marks an entry delivered; its removal is written with the next block or flush. */
   acknowledgeOutboxEntry(id: string, seq: number): void {
-    const station = this.stations.get(id);
+    const station = this.resident.get(id);
     if (station?.outbox[0]?.seq !== seq) return;
     station.outbox.shift();
-    this.dirty.add(id);
+    if (!this.dirty.has(id)) this.dirty.set(id, Date.now());
   }
 
   /** Waits for queued requests, writes pending delivery acknowledgements and stops the flush timer. */
   async close(): Promise<void> {
     clearInterval(this.flushTimer);
     await this.queue.drain();
-    await this.flushDelivered();
+    await this.flushDelivered(true);
   }
 
   private async whenLoaded(): Promise<void> {
@@ -148,29 +175,63 @@ export class StationService {
   }
 
   /**
-   * Runs a write of `station`. On failure the station is reloaded from the store, so memory never runs ahead of
-   * disk (a re-sent block is then processed again instead of being skipped as already seen).
+   * The station in memory, restored from the store if it is not; undefined if unknown (or unrestorable, which is
+   * logged). Must run in the station's queue.
    */
-  private async commit(station: Station, write: () => Promise<void>): Promise<void> {
+  private async residentStation(id: string): Promise<Station | undefined> {
+    const current = this.resident.get(id);
+    if (current) return current;
+    if (!this.index.has(id)) return undefined;
+    const record = await this.options.store.load(id);
+    let station: Station | undefined;
     try {
-      this.dirty.delete(station.id);
-      await write();
-      this.stations.set(station.id, station);
+      station = record && fromRecord(record, this.options.backend.restore);
     } catch (err) {
-      this.options.logger.error({ err, station: station.id }, 'station state write failed; reloading');
-      await this.reload(station.id);
-      throw stateWriteFailed(station.id);
+      this.options.logger.error(
+        { err, station: id },
+        'station state could not be restored; treated as unknown',
+      );
     }
+    if (!station) {
+      this.index.delete(id);
+      return undefined;
+    }
+    this.resident.set(id, station);
+    this.index.set(id, summarize(station));
+    if (station.outbox.length > 0) this.emitOutbox(id);
+    this.evictIdle();
+    return station;
   }
 
-  private async reload(id: string): Promise<void> {
+  /**
+   * Runs a write of `station`. On failure the station is dropped from memory, so memory never runs ahead of disk:
+   * its next use restores it from the store (a re-sent block is then processed again instead of being skipped).
+   */
+  private async commit(station: Station, write: () => Promise<void>): Promise<void> {
+    const id = station.id;
+    this.dirty.delete(id);
     try {
-      const record = await this.options.store.load(id);
-      if (record) this.stations.set(id, fromRecord(record, this.options.backend.restore));
-      else this.stations.delete(id);
+      await write();
     } catch (err) {
-      this.options.logger.fatal({ err, station: id }, 'station state could not be reloaded');
-      this.stations.delete(id);
+      this.options.logger.error({ err, station: id }, 'station state write failed; dropped from memory');
+      this.resident.delete(id);
+      throw stateWriteFailed(id);
+    }
+    // Most recently used last.
+    this.resident.delete(id);
+    this.resident.set(id, station);
+    this.index.set(id, summarize(station));
+    this.evictIdle();
+  }
+
+  /** Drops least recently used idle stations beyond `maxResident` (their state is on disk). */
+  private evictIdle(): void {
+    const max = this.options.maxResident;
+    if (max === 0 || this.resident.size <= max) return;
+    for (const [id, station] of this.resident) {
+      if (this.resident.size <= max) return;
+      if (this.queue.busy(id) || this.dirty.has(id) || station.outbox.length > 0) continue;
+      this.resident.delete(id);
     }
   }
 
@@ -195,21 +256,39 @@ export class StationService {
     for (const listener of this.outboxListeners) listener(id);
   }
 
-  private async flushDelivered(): Promise<void> {
-    const ids = [...this.dirty];
-    this.dirty.clear();
+  /** Writes the stations whose acknowledgements have waited `ackFlushMs` (all of them when `all`). */
+  private async flushDelivered(all: boolean): Promise<void> {
+    const due = Date.now() - this.options.ackFlushMs;
+    const ids: string[] = [];
+    for (const [id, since] of this.dirty) {
+      if (all || since <= due) ids.push(id);
+    }
+    for (const id of ids) this.dirty.delete(id);
     await Promise.all(
       ids.map((id) =>
         this.queue
           .run(id, async () => {
-            const station = this.stations.get(id);
-            if (station) await this.options.store.save(toRecord(station));
+            const station = this.resident.get(id);
+            if (!station) return;
+            await this.options.store.save(toRecord(station));
+            this.index.set(id, summarize(station));
           })
           .catch((err: unknown) => {
-            this.dirty.add(id);
+            if (!this.dirty.has(id)) this.dirty.set(id, Date.now());
             this.options.logger.warn({ err, station: id }, 'could not write delivered outbox entries');
           }),
       ),
     );
   }
+}
+
+function summarize(station: Station): StationSummary {
+  return {
+    id: station.id,
+    variables: [...station.variables.keys()],
+    blocks: station.blocks,
+    updatedAt: station.updatedAt,
+    outboxPending: station.outbox.length,
+    historyNext: station.historyNext,
+  };
 }

@@ -76,6 +76,28 @@ export interface VariableRecord extends Omit<VariableState, 'detector'> {
   detector: StreamDetectorState;
 }
 
+/** What is known of a station without restoring its detectors: enough to list it and to page its history. */
+export interface StationSummary {
+  id: string;
+  variables: string[];
+  blocks: number;
+  updatedAt: string;
+  /** Outbox entries not yet delivered (stations with any are kept in memory). */
+  outboxPending: number;
+  historyNext: number;
+}
+
+export function summaryOf(record: StationRecord): StationSummary {
+  return {
+    id: record.id,
+    variables: Object.keys(record.variables),
+    blocks: record.blocks,
+    updatedAt: record.updatedAt,
+    outboxPending: record.outbox.length,
+    historyNext: record.historyNext,
+  };
+}
+
 /** Restores a detector from its serialised state (the registry of @outliers/core). */
 export type RestoreDetector = (state: StreamDetectorState) => StreamDetector;
 

@@ -1,4 +1,4 @@
-import type { HistoryEntry, StationRecord } from './station-state.js';
+import type { HistoryEntry, StationRecord, StationSummary } from './station-state.js';
 
 export interface HistoryPage {
   entries: HistoryEntry[];
@@ -11,8 +11,11 @@ export interface HistoryPage {
  * or the new record, never a mix. The disk store is the first implementation; a Redis store comes next.
  */
 export interface StationStore {
-  /** Every stored station (used once at startup). */
-  loadAll(): Promise<StationRecord[]>;
+  /**
+   * The summary of every stored station (used once at startup, without reading detector states). A summary may be
+   * one write ahead of `load` when the latest write was torn; `load` is the truth.
+   */
+  loadIndex(): Promise<StationSummary[]>;
   load(id: string): Promise<StationRecord | undefined>;
   /** Replaces the station's record atomically. */
   save(record: StationRecord): Promise<void>;

@@ -1,6 +1,6 @@
 import { InvalidInputError } from '../errors.js';
 import { KalmanFilter, type KalmanFilterState } from '../filters/kalman-filter.js';
-import { IsolationForest } from '../forest/isolation-forest.js';
+import { fitScoreTable, type ScoreTable } from '../forest/score-table.js';
 import { mannKendall } from '../stats/mann-kendall.js';
 import { AnomalyLikelihood, type AnomalyLikelihoodState } from './anomaly-likelihood.js';
 import type { ResolvedDetectorOptions } from './registry.js';
@@ -8,21 +8,27 @@ import { fitSeed } from './seeds.js';
 import { SpatialRange, type SpatialRangeState } from './spatial-range.js';
 import type { ScoredSample, StreamDetector, StreamDetectorState } from './stream-detector.js';
 
-/** Trees of the sliding forest: fewer than the reference's 100, since it is refitted often and scored per sample. */
-const TREES = 32;
-const SAMPLE_SIZE = 256;
-/** The forest learns from at most this many recent samples (bounds state and refit cost for huge windows). */
-const MAX_TRAINING = 512;
+/**
+ * Trees and subsample size of each of the two univariate forests (level and change). Small on purpose: the
+ * detector keeps only their step functions (a few hundred breakpoints each), scores with two binary searches
+ * and refits often; 16 x 64 is where NAB stops gaining from bigger forests.
+ */
+const TREES = 16;
+const SAMPLE_SIZE = 64;
+/** The forests learn from at most this many recent samples (bounds state, memory and refit cost). */
+const MAX_TRAINING = 256;
 /** Spatial check margin, as a fraction of the range seen so far (Numenta's NAB detector uses 5 %). */
 const SPATIAL_MARGIN = 0.05;
 /**
- * Trend test: Mann-Kendall (Yue-Wang, robust to the autocorrelation of daily cycles) at this level on a long, thinned
- * history of TREND_POINTS values, one every window / 8 samples (16 windows in all).
+ * Trend test: Mann-Kendall (Yue-Wang, robust to the autocorrelation of daily cycles) at this level on a long,
+ * thinned history of TREND_POINTS values, one every window / 8 samples (16 windows in all), rerun every
+ * TREND_EVERY new history points (two windows): the history moves slowly, so testing it more often buys nothing.
  */
 const TREND_ALPHA = 0.01;
 const TREND_POINTS = 128;
 const TREND_THINNING = 8;
 const MIN_TREND_POINTS = 16;
+const TREND_EVERY = 16;
 /**
  * Random-walk Kalman filter (gain about 0.27: a few samples of memory) smoothing the values the trend test sees,
  * so that noise and single outliers do not make or break a trend.
@@ -32,22 +38,25 @@ const KALMAN = { q: 0.1, r: 1, p0: 1 };
 const RARE = 1e-4;
 /** Within the hold-off after an alarm, scores are reported scaled by this (the event was already raised). */
 const HOLD_OFF_WEIGHT = 0.25;
-const FORMAT_VERSION = 1;
+const FORMAT_VERSION = 2;
 
 type Mode = 'sliding';
 
 interface StationState extends StreamDetectorState {
   seen: number;
-  /** The last min(window, 512) + 1 values, oldest first. */
+  /**
+   * The last values, oldest first: at most trainingSize + 1 + refit interval, so the forests' training values
+   * (the trainingSize + 1 values before the last `sinceFit`) are always among them.
+   */
   recent: number[];
-  /** The values the current forest was fitted on, or null while warming up. */
-  training: number[] | null;
+  /** Forest fits so far (0 while warming up); fit k is seeded with fitSeed(seed, k). */
   fits: number;
   sinceFit: number;
   /** Long thinned history for the trend test, oldest first. */
   longHistory: number[];
-  /** Significant trend (Sen's slope per sample, else 0) and the de-trended range projected to the last fit. */
+  /** Significant trend (Sen's slope per sample, else 0), samples since it was tested, de-trended range. */
   slope: number;
+  sinceTrend: number;
   trendRange: SpatialRangeState | null;
   range: SpatialRangeState | null;
   kalman: KalmanFilterState | null;
@@ -56,11 +65,25 @@ interface StationState extends StreamDetectorState {
   holdOff: number;
 }
 
+/** What a fit leaves behind: the two step functions and the counts the stuck and dropout checks use. */
+interface Fitted {
+  level: ScoreTable;
+  change: ScoreTable;
+  /** Training values, consecutive repeats among them, and zeros among them. */
+  length: number;
+  repeats: number;
+  zeros: number;
+}
+
 /**
- * The default station detector: sliding, score-then-learn, built to close the reference's blind spots.
+ * The default station detector: sliding, score-then-learn, built to close the reference's blind spots and cheap
+ * enough for 100k samples/s per process (a few microseconds and kilobytes per detector).
  *
- * For each new value x (after a warm-up of `window` samples, reported as such and never flagged):
- * 1. Raw score = the Isolation Forest score of (x, x - previous) against a forest fitted on past values only.
+ * For each new value x (after a warm-up of min(window, 256) + 1 samples, reported as such and never flagged):
+ * 1. Raw score = the Isolation Forest score of x under a univariate forest of past levels, and of x - previous
+ *    under one of past changes, pooled as one forest of both sets of trees: s = 2^(-(E_level[h] + E_change[h]) /
+ *    (2 c(psi))) = sqrt(s_level * s_change). Each univariate forest is kept as its float32 score table (see
+ *    score-table.ts), so scoring is two binary searches.
  * 2. The raw score becomes a calibrated score through the anomaly likelihood (Numenta): how unusual the recent raw
  *    scores are compared with their own history, on a log scale where 0.5 means a tail probability of 1e-5.
  * 3. Hard evidence scores 1 at once: the spatial check (x beyond the range seen so far plus a 5 % margin; under a
@@ -68,12 +91,13 @@ interface StationState extends StreamDetectorState {
  *    run of identical values whose probability under the history's repeat rate is below 1e-4) and a dropout (an
  *    exact 0 from a sensor whose history makes a 0 that rare).
  * 4. One alarm per event: after an alarm, the next `window` samples are not flagged (their scores are scaled down).
- * 5. Then the value is learned; the forest is refitted on the last min(window, 512) values every window / 2
- *    samples (window / 4 while a trend lasts). The trend is Mann-Kendall (Yue-Wang) with Sen's slope on a long
- *    thinned history of Kalman-smoothed values: it de-trends the spatial check and speeds refits, never flags.
+ * 5. Then the value is learned; the forests are refitted on the last min(window, 256) + 1 values every window / 2
+ *    samples. Every two windows, Mann-Kendall (Yue-Wang) with Sen's slope tests a long thinned history of
+ *    Kalman-smoothed values for a trend: it de-trends the spatial check, never flags.
  *
- * State is compact: the recent values and the forest's training sample, never trees (a restored detector regrows
- * the identical forest from its seed and fit count).
+ * State is compact and JSON-safe: recent values, counters and a few statistics, never trees. A restored detector
+ * regrows the identical forests from the stored values and its seed, lazily on its first push, so restoring many
+ * detectors costs little until they are used.
  */
 export class StationDetector implements StreamDetector {
   static readonly modes: readonly Mode[] = ['sliding'];
@@ -82,15 +106,23 @@ export class StationDetector implements StreamDetector {
 
   private readonly options: ResolvedDetectorOptions;
   private readonly trainingSize: number;
+  private readonly interval: number;
   private readonly thinning: number;
   private seenCount = 0;
-  private recent: number[] = [];
-  private training: number[] | null = null;
-  private forest: IsolationForest | null = null;
+  /** Ring buffer of the last values: `recentCount` of them, the newest at `recentHead - 1`. */
+  private readonly recent: Float64Array;
+  private recentHead = 0;
+  private recentCount = 0;
   private fits = 0;
   private sinceFit = 0;
-  private longHistory: number[] = [];
+  /** The current fit, or null while warming up or until a restored detector regrows it. */
+  private fitted: Fitted | null = null;
+  /** Ring buffer of the long thinned history, like `recent`. */
+  private readonly longHistory = new Float64Array(TREND_POINTS);
+  private longHead = 0;
+  private longCount = 0;
   private slope = 0;
+  private sinceTrend = 0;
   private trendRange = new SpatialRange(SPATIAL_MARGIN);
   private range = new SpatialRange(SPATIAL_MARGIN);
   private kalman: KalmanFilter | null = null;
@@ -101,6 +133,8 @@ export class StationDetector implements StreamDetector {
   constructor(options: ResolvedDetectorOptions) {
     this.options = options;
     this.trainingSize = Math.min(options.window, MAX_TRAINING);
+    this.interval = Math.max(4, Math.round(options.window / 2));
+    this.recent = new Float64Array(this.trainingSize + 1 + this.interval);
     this.thinning = Math.max(1, Math.round(options.window / TREND_THINNING));
     this.likelihood = new AnomalyLikelihood(StationDetector.likelihoodOptions(options.window));
   }
@@ -114,7 +148,7 @@ export class StationDetector implements StreamDetector {
   }
 
   get warmingUp(): boolean {
-    return this.forest === null;
+    return this.fits === 0;
   }
 
   push(value: number): ScoredSample[] {
@@ -122,21 +156,23 @@ export class StationDetector implements StreamDetector {
       throw new InvalidInputError('value', `must be a finite number, got ${String(value)}`);
     }
     const seq = this.seenCount++;
-    const previous = this.recent.length > 0 ? this.recent[this.recent.length - 1]! : value;
-    this.runLength = value === previous && this.recent.length > 0 ? this.runLength + 1 : 0;
+    const previous = this.recentCount > 0 ? this.recentAt(0) : value;
+    this.runLength = value === previous && this.recentCount > 0 ? this.runLength + 1 : 0;
 
     let score = 0;
-    if (this.forest !== null) {
-      const isolation = this.forest.scoreOne([value, value - previous]);
+    if (this.fits > 0) {
+      this.fitted ??= this.regrow();
+      const fitted = this.fitted;
+      const isolation = Math.sqrt(fitted.level.at(value) * fitted.change.at(value - previous));
       score = this.likelihood.update(isolation);
       // Under a significant trend new extremes are expected: x must also leave the trend-projected range.
       const spatial = Math.min(
         this.range.excess(value),
         this.slope === 0
           ? Number.POSITIVE_INFINITY
-          : this.trendRange.excess(value, this.slope * this.sinceFit),
+          : this.trendRange.excess(value, this.slope * this.sinceTrend),
       );
-      if (spatial > 0 || this.stuck() || this.dropout(value, previous)) score = 1;
+      if (spatial > 0 || this.stuck(fitted) || this.dropout(fitted, value, previous)) score = 1;
     }
 
     let outlier = false;
@@ -158,12 +194,12 @@ export class StationDetector implements StreamDetector {
       formatVersion: FORMAT_VERSION,
       options: { ...this.options },
       seen: this.seenCount,
-      recent: [...this.recent],
-      training: this.training === null ? null : [...this.training],
+      recent: ringToArray(this.recent, this.recentHead, this.recentCount),
       fits: this.fits,
       sinceFit: this.sinceFit,
-      longHistory: [...this.longHistory],
+      longHistory: ringToArray(this.longHistory, this.longHead, this.longCount),
       slope: this.slope,
+      sinceTrend: this.sinceTrend,
       trendRange: this.trendRange.toJSON(),
       range: this.range.toJSON(),
       kalman: this.kalman === null ? null : this.kalman.toJSON(),
@@ -173,7 +209,10 @@ export class StationDetector implements StreamDetector {
     };
   }
 
-  /** Restores `toJSON()` output; the forest is regrown from the stored training sample and seed. */
+  /**
+   * Restores `toJSON()` output without growing anything: the forests are regrown on the first push, from the
+   * stored values and the seed of the last fit.
+   */
   static fromJSON(state: StreamDetectorState, options: ResolvedDetectorOptions): StationDetector {
     const s = state as Partial<StationState>;
     if (s.formatVersion !== FORMAT_VERSION) {
@@ -182,24 +221,32 @@ export class StationDetector implements StreamDetector {
         `unsupported default detector format version ${String(s.formatVersion)}`,
       );
     }
-    const counts = [s.seen, s.fits, s.sinceFit, s.runLength, s.holdOff];
-    const numbers = [s.slope];
+    const d = new StationDetector(options);
+    const counts = [s.seen, s.fits, s.sinceFit, s.sinceTrend, s.runLength, s.holdOff];
     if (
       !counts.every((c) => Number.isInteger(c) && (c as number) >= 0) ||
-      !numbers.every((v) => typeof v === 'number' && !Number.isNaN(v)) ||
+      !Number.isFinite(s.slope) ||
       !isNumberArray(s.recent) ||
+      s.recent.length > d.recent.length ||
+      s.recent.length > s.seen! ||
       !isNumberArray(s.longHistory) ||
+      s.longHistory.length > TREND_POINTS ||
       !isRange(s.range) ||
       !isRange(s.trendRange) ||
-      !(s.training === null || isNumberArray(s.training))
+      // A fitted detector must still hold the values its forests were grown on.
+      (s.fits! > 0 && s.recent.length < d.trainingSize + 1 + s.sinceFit!)
     ) {
       throw new InvalidInputError('state', 'malformed default detector state');
     }
-    const d = new StationDetector(options);
     d.seenCount = s.seen!;
-    d.recent = [...s.recent];
+    for (const v of s.recent) d.remember(v);
+    for (const v of s.longHistory) d.rememberLong(v);
+    d.fits = s.fits!;
+    d.sinceFit = s.sinceFit!;
+    d.slope = s.slope!;
+    d.sinceTrend = s.sinceTrend!;
     d.range = SpatialRange.fromJSON(SPATIAL_MARGIN, s.range!);
-    d.longHistory = [...s.longHistory];
+    d.trendRange = SpatialRange.fromJSON(SPATIAL_MARGIN, s.trendRange!);
     d.kalman = s.kalman == null ? null : KalmanFilter.fromJSON(s.kalman);
     d.likelihood = AnomalyLikelihood.fromJSON(
       s.likelihood!,
@@ -207,92 +254,124 @@ export class StationDetector implements StreamDetector {
     );
     d.runLength = s.runLength!;
     d.holdOff = s.holdOff!;
-    if (s.training) {
-      d.fits = s.fits! - 1;
-      d.fitForest(s.training);
-    }
-    // After the regrowth, which resets them.
-    d.sinceFit = s.sinceFit!;
-    d.slope = s.slope!;
-    d.trendRange = SpatialRange.fromJSON(SPATIAL_MARGIN, s.trendRange!);
     return d;
   }
 
+  /** The value `age` pushes back (0 = the newest). */
+  private recentAt(age: number): number {
+    const capacity = this.recent.length;
+    return this.recent[(this.recentHead - 1 - age + capacity) % capacity]!;
+  }
+
+  private remember(value: number): void {
+    this.recent[this.recentHead] = value;
+    this.recentHead = (this.recentHead + 1) % this.recent.length;
+    if (this.recentCount < this.recent.length) this.recentCount++;
+  }
+
+  private rememberLong(value: number): void {
+    this.longHistory[this.longHead] = value;
+    this.longHead = (this.longHead + 1) % TREND_POINTS;
+    if (this.longCount < TREND_POINTS) this.longCount++;
+  }
+
   /** True when the current run of identical values is improbably long given how often the history repeats. */
-  private stuck(): boolean {
-    if (this.runLength < 2 || this.training === null) return false;
-    let repeats = 0;
-    for (let i = 1; i < this.training.length; i++) if (this.training[i] === this.training[i - 1]) repeats++;
+  private stuck({ length, repeats }: Fitted): boolean {
+    if (this.runLength < 2) return false;
     // A history that is one long run (a flat-lined series) makes no run news.
-    if (repeats === this.training.length - 1) return false;
-    // A history that is one long run (a flat-lined series) makes no run news.
-    if (repeats === this.training.length - 1) return false;
+    if (repeats === length - 1) return false;
     // Laplace's rule of succession for the repeat probability, then the probability of the whole run.
-    const p = (repeats + 1) / (this.training.length + 1);
+    const p = (repeats + 1) / (length + 1);
     return this.runLength * Math.log(p) < Math.log(RARE);
   }
 
   /** True for a jump to exactly 0 when 0 readings are that rare in the history. */
-  private dropout(value: number, previous: number): boolean {
-    if (value !== 0 || previous === 0 || this.training === null) return false;
-    let zeros = 0;
-    for (const v of this.training) if (v === 0) zeros++;
-    return (zeros + 1) / (this.training.length + 2) < Math.sqrt(RARE);
+  private dropout({ length, zeros }: Fitted, value: number, previous: number): boolean {
+    if (value !== 0 || previous === 0) return false;
+    return (zeros + 1) / (length + 2) < Math.sqrt(RARE);
   }
 
   private learn(value: number): void {
-    this.recent.push(value);
-    if (this.recent.length > this.trainingSize + 1) this.recent.shift();
+    this.remember(value);
     this.range.observe(value);
     this.sinceFit++;
-    const W = this.options.window;
+    this.sinceTrend++;
     this.kalman ??= new KalmanFilter({ ...KALMAN, x0: value });
     const { estimate } = this.kalman.update(value);
     if (this.seenCount % this.thinning === 0) {
-      this.longHistory.push(estimate);
-      if (this.longHistory.length > TREND_POINTS) this.longHistory.shift();
+      this.rememberLong(estimate);
+      if (this.fits > 0 && this.seenCount % (this.thinning * TREND_EVERY) === 0) this.fitTrend();
     }
-    const interval = Math.max(4, Math.floor((this.slope !== 0 ? W / 4 : W / 2) + 0.5));
-    if (this.forest === null ? this.recent.length > this.trainingSize : this.sinceFit >= interval) {
-      this.fitForest(this.recent);
+    if (this.fits === 0 ? this.recentCount > this.trainingSize : this.sinceFit >= this.interval) {
+      this.fitted = this.fit(0);
+      this.fits++;
+      this.sinceFit = 0;
     }
   }
 
-  /** Fits the forest on (x, x - previous) pairs of `values` and tests them for a trend. */
-  private fitForest(values: readonly number[]): void {
-    const rows: number[][] = [];
-    for (let i = 1; i < values.length; i++) rows.push([values[i]!, values[i]! - values[i - 1]!]);
-    this.forest = new IsolationForest({
-      trees: TREES,
-      sampleSize: SAMPLE_SIZE,
-      maxTrainingRows: rows.length,
-      seed: fitSeed(this.options.seed, this.fits),
-    }).fit(rows);
-    this.training = [...values];
+  /** The fit of a restored detector, regrown from the values it was grown on. */
+  private regrow(): Fitted {
+    this.fits--;
+    const fitted = this.fit(this.sinceFit);
     this.fits++;
-    this.sinceFit = 0;
-    this.fitTrend();
+    return fitted;
+  }
+
+  /**
+   * Fits the two forests on the trainingSize + 1 values that end `age` pushes back: levels x[1..] and changes
+   * x[i] - x[i-1], seeded by the fit count so a regrowth is identical.
+   */
+  private fit(age: number): Fitted {
+    const n = this.trainingSize;
+    const levels = new Float64Array(n);
+    const changes = new Float64Array(n);
+    let before = this.recentAt(age + n);
+    let repeats = 0;
+    let zeros = before === 0 ? 1 : 0;
+    for (let i = 0; i < n; i++) {
+      const v = this.recentAt(age + n - 1 - i);
+      levels[i] = v;
+      changes[i] = v - before;
+      if (v === before) repeats++;
+      if (v === 0) zeros++;
+      before = v;
+    }
+    // Fit k grows its two forests from the independent seeds 2k and 2k + 1 of the detector's seed.
+    const forest = (rows: Float64Array, stream: number) =>
+      fitScoreTable(rows, {
+        trees: TREES,
+        sampleSize: SAMPLE_SIZE,
+        seed: fitSeed(this.options.seed, 2 * this.fits + stream),
+      });
+    return { level: forest(levels, 0), change: forest(changes, 1), length: n + 1, repeats, zeros };
   }
 
   /**
    * Tests the long history for a trend; when significant, keeps its Sen's slope per sample and the range of the
-   * history de-trended to now (each value moved along the trend to the present), so only departures from the
-   * trend are extremes.
+   * history de-trended to now (each value moved along the trend to the present) and of the recent values, so
+   * only departures from the trend are extremes.
    */
   private fitTrend(): void {
     this.slope = 0;
+    this.sinceTrend = 0;
     this.trendRange = new SpatialRange(SPATIAL_MARGIN);
-    const h = this.longHistory;
+    const h = ringToArray(this.longHistory, this.longHead, this.longCount);
     if (h.length < MIN_TREND_POINTS) return;
     const test = mannKendall(h, { alpha: TREND_ALPHA, method: 'yue-wang' });
     if (!test.h) return;
     this.slope = test.slope / this.thinning;
-    const ageOfLast = this.seenCount % this.thinning;
-    for (let i = 0; i < h.length; i++) {
-      this.trendRange.observe(h[i]! + test.slope * (h.length - 1 - i) + this.slope * ageOfLast);
-    }
-    for (const v of this.recent) this.trendRange.observe(v);
+    for (let i = 0; i < h.length; i++) this.trendRange.observe(h[i]! + test.slope * (h.length - 1 - i));
+    const recent = Math.min(this.recentCount, this.trainingSize + 1);
+    for (let age = 0; age < recent; age++) this.trendRange.observe(this.recentAt(age));
   }
+}
+
+/** The `count` values of a ring buffer whose next write goes to `head`, oldest first. */
+function ringToArray(ring: Float64Array, head: number, count: number): number[] {
+  const out = new Array<number>(count);
+  const start = head - count + ring.length;
+  for (let i = 0; i < count; i++) out[i] = ring[(start + i) % ring.length]!;
+  return out;
 }
 
 function isRange(x: unknown): x is SpatialRangeState | null {

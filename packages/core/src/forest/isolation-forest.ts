@@ -231,6 +231,18 @@ export class IsolationForest {
     return this.requireFitted().stepFunction?.size ?? 0;
   }
 
+  /**
+   * The step function of a univariate forest: its scores as a table of x, all a streaming scorer needs to
+   * keep (the forest itself, with its training rows, can then be dropped).
+   * @throws {InvalidInputError} `forest` when not fitted or multivariate.
+   */
+  get stepFunction(): StepFunction {
+    const { stepFunction } = this.requireFitted();
+    if (stepFunction === null)
+      throw new InvalidInputError('forest', 'a multivariate forest has no step function');
+    return stepFunction;
+  }
+
   /** Typed-array bytes held: training rows, then trees (multivariate) or step function (univariate). */
   get byteLength(): number {
     const { training, trees, stepFunction } = this.requireFitted();

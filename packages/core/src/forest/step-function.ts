@@ -98,7 +98,7 @@ export class StepFunction {
  * ceil(log2 B) times and its only data-dependent step is a select, which the compiler may turn into a
  * conditional move. 30-100 ns for B = 5600 on the 2-core test machine.
  */
-export function lowerBound(sorted: Float64Array, x: number): number {
+export function lowerBound(sorted: Float64Array | Float32Array, x: number): number {
   let length = sorted.length;
   if (length === 0) return 0;
   let base = 0;

@@ -58,6 +58,55 @@ function assert(condition: boolean, message: string): void {
 }
 
 const SERIES_LENGTH = 600;
+/** Restores are tried every RESTORE_STRIDE samples: a stride prime to usual windows hits every phase. */
+const RESTORE_STRIDE = 37;
+
+/**
+ * Series for the restore checks: a plain noisy cycle, one with a spike, a level shift and a stuck run, and one
+ * with a trend and dropouts to 0.
+ */
+function restoreSeries(): number[][] {
+  const plain = conformanceSeries(SERIES_LENGTH);
+  const shocked = conformanceSeries(SERIES_LENGTH, 11);
+  shocked[150] = 40;
+  for (let i = 300; i < SERIES_LENGTH; i++) shocked[i] = shocked[i]! + 8;
+  for (let i = 420; i < 470; i++) shocked[i] = shocked[419]!;
+  const trending = conformanceSeries(SERIES_LENGTH, 13).map((v, i) => v + i / 40);
+  for (const i of [200, 201, 380]) trending[i] = 0;
+  return [plain, shocked, trending];
+}
+
+function sameVerdict(actual: ScoredSample, expected: ScoredSample, where: string): void {
+  assert(
+    Object.is(actual.score, expected.score) && actual.outlier === expected.outlier,
+    `${where}: sample ${actual.seq} scored ${actual.score} (${actual.outlier}) instead of ` +
+      `${expected.score} (${expected.outlier})`,
+  );
+}
+
+/**
+ * Where `after` (the state after JSON text) differs from `before`, or null. Numbers must stay numbers of the
+ * same value, so an Infinity or NaN that JSON turns into null is caught, as is a key that JSON drops.
+ */
+function jsonDifference(before: unknown, after: unknown, path: string): string | null {
+  if (typeof before === 'number') {
+    return typeof after === 'number' && after === before ? null : `${path} is ${before}, after JSON ${after}`;
+  }
+  if (before === null || typeof before !== 'object') {
+    return before === after ? null : `${path} is ${String(before)}, after JSON ${String(after)}`;
+  }
+  if (after === null || typeof after !== 'object') return `${path} became ${String(after)} after JSON`;
+  const a = before as Record<string, unknown>;
+  const b = after as Record<string, unknown>;
+  if (Array.isArray(a) !== Array.isArray(b)) return `${path} changed shape after JSON`;
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return `${path} has other keys after JSON`;
+  for (const key of keys) {
+    const problem = jsonDifference(a[key], b[key], `${path}.${key}`);
+    if (problem !== null) return problem;
+  }
+  return null;
+}
 
 export const streamDetectorChecks: readonly StreamDetectorCheck[] = [
   {
@@ -105,25 +154,41 @@ export const streamDetectorChecks: readonly StreamDetectorCheck[] = [
     },
   },
   {
-    name: 'continues identically after toJSON -> JSON text -> restore, at any point of the stream',
+    name: 'writes JSON-safe state: no Infinity, NaN or undefined that JSON text would change',
     run(factory) {
-      const values = conformanceSeries(SERIES_LENGTH);
-      const expected = runStream(factory(3), values);
-      for (const cut of [5, 100, 257, 431]) {
+      for (const values of restoreSeries()) {
+        const detector = factory(3);
+        for (let cut = 0; cut <= values.length; cut++) {
+          if (cut % RESTORE_STRIDE === 0 || cut === values.length) {
+            const state = detector.toJSON();
+            const problem = jsonDifference(state, JSON.parse(JSON.stringify(state)), 'state');
+            assert(problem === null, `after ${cut} samples: ${problem}`);
+          }
+          if (cut < values.length) detector.push(values[cut]!);
+        }
+      }
+    },
+  },
+  {
+    name: 'continues bit-identically after toJSON -> JSON text -> restore, at any point of the stream',
+    run(factory) {
+      for (const [series, values] of restoreSeries().entries()) {
+        const expected = runStream(factory(3), values);
+        // One detector walks the stream; at every cut its state goes through JSON text into a fresh detector
+        // that must then reproduce every later verdict (also across warm-up and right after refits).
         const original = factory(3);
-        for (const v of values.slice(0, cut)) original.push(v);
-        const restored = restoreStreamDetector(JSON.parse(JSON.stringify(original.toJSON())));
-        assert(restored.seen === cut, `restored seen ${restored.seen}, expected ${cut}`);
-        assert(restored.warmingUp === original.warmingUp, 'restored warm-up state differs');
-        const rest: ScoredSample[] = [];
-        for (const v of values.slice(cut)) rest.push(...restored.push(v));
-        if (restored.flush) rest.push(...restored.flush());
-        for (const s of rest) {
-          const e = expected[s.seq]!;
-          assert(
-            s.score === e.score && s.outlier === e.outlier,
-            `after a restore at ${cut}, sample ${s.seq} scored ${s.score} instead of ${e.score}`,
-          );
+        for (let cut = 0; cut < values.length; cut++) {
+          if (cut % RESTORE_STRIDE === 0) {
+            const restored = restoreStreamDetector(JSON.parse(JSON.stringify(original.toJSON())));
+            const where = `series ${series}, restore after ${cut} samples`;
+            assert(restored.seen === cut, `${where}: seen ${restored.seen}`);
+            assert(restored.warmingUp === original.warmingUp, `${where}: warm-up state differs`);
+            for (let i = cut; i < values.length; i++) {
+              for (const s of restored.push(values[i]!)) sameVerdict(s, expected[s.seq]!, where);
+            }
+            if (restored.flush) for (const s of restored.flush()) sameVerdict(s, expected[s.seq]!, where);
+          }
+          for (const s of original.push(values[cut]!)) sameVerdict(s, expected[s.seq]!, 'the original');
         }
       }
     },

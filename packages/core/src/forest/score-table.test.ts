@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { Random } from '../random.js';
+import { IsolationForest } from './isolation-forest.js';
+import { fitScoreTable } from './score-table.js';
+
+/** Points between consecutive breakpoints of the forest's own step function, and beyond both ends. */
+function probePoints(forest: IsolationForest): number[] {
+  const b = forest.stepFunction.breakpoints;
+  const points = [b[0]! - 1, b[b.length - 1]! + 1];
+  for (let k = 1; k < b.length; k++) points.push((b[k - 1]! + b[k]!) / 2);
+  return points;
+}
+
+describe('fitScoreTable', () => {
+  it.each([
+    [16, 64, 128],
+    [16, 64, 64],
+    [5, 256, 300],
+  ])('scores as IsolationForest(trees %i, psi %i) on %i values does, in float32', (trees, psi, n) => {
+    const random = new Random(n);
+    const values = Float64Array.from({ length: n }, () => 100 + random.normal(0, 3));
+    values[7] = values[3]!; // ties
+    for (const seed of [1, 2, 3]) {
+      const forest = new IsolationForest({ trees, sampleSize: psi, maxTrainingRows: n, seed }).fit(values);
+      const table = fitScoreTable(values, { trees, sampleSize: psi, seed });
+      for (const x of probePoints(forest)) expect(table.at(x)).toBe(Math.fround(forest.scoreOne(x)));
+      // Float32 and merged equal steps make it smaller than the float64 step function.
+      expect(table.size).toBeLessThanOrEqual(forest.breakpointCount);
+      expect(table.byteLength).toBe(8 * table.size + 4);
+    }
+  });
+
+  it('keeps resolution on values of large magnitude and small spread', () => {
+    const random = new Random(9);
+    const values = Float64Array.from({ length: 128 }, () => 1e9 + random.normal(0, 0.01));
+    const forest = new IsolationForest({ trees: 16, sampleSize: 64, maxTrainingRows: 128, seed: 4 }).fit(
+      values,
+    );
+    const table = fitScoreTable(values, { trees: 16, sampleSize: 64, seed: 4 });
+    for (const x of probePoints(forest)) expect(table.at(x)).toBe(Math.fround(forest.scoreOne(x)));
+  });
+
+  it('gives 0.5 everywhere for constant data', () => {
+    const table = fitScoreTable(new Float64Array(50).fill(3), { trees: 8, sampleSize: 64, seed: 1 });
+    expect(table.size).toBe(0);
+    expect(table.at(3)).toBeCloseTo(
+      Math.fround(new IsolationForest({ trees: 8, seed: 1 }).fit([3, 3]).scoreOne(3)),
+    );
+  });
+});

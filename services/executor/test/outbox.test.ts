@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { block, Receiver, startApp, tempDir, testConfig, timestamps } from './support/helpers.js';
@@ -134,5 +136,39 @@ describe('results to the data server', () => {
     });
     expect((await app.inject({ url: '/stations/s' })).json().outboxPending).toBe(0);
     expect(receiver.requests).toEqual([]);
+  });
+});
+
+describe('a data server that never answers', () => {
+  it('times the attempt out and delivers on the retry', async () => {
+    let calls = 0;
+    const server = createServer((req, res) => {
+      calls++;
+      req.resume();
+      // The first request hangs (no headers, ever); later ones are answered.
+      if (calls > 1) req.on('end', () => res.end('{}'));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    app = await startApp(
+      testConfig({
+        STATE_DIR: dir.path,
+        DATA_SERVER_ENDPOINT: `http://127.0.0.1:${port}`,
+        OUTBOX_TIMEOUT_MS: '300',
+      }),
+    );
+    try {
+      await post('/initialize', { id_estacio: 's', variables: { v: 8 } });
+      await post('/detection', block('s', timestamps(2), { v: [1, 1] }));
+      await expect
+        .poll(async () => (await app!.inject({ url: '/stations/s' })).json().outboxPending, { timeout: 5000 })
+        .toBe(0);
+      expect(calls).toBe(2);
+    } finally {
+      await app.close();
+      app = undefined;
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
   });
 });

@@ -25,7 +25,7 @@ export interface OutboxDispatcherOptions {
 
 /**
  * Delivers outbox entries to the data server: per station strictly in order (an entry is sent only after the
- * previous one was acknowledged), stations in parallel up to `concurrency`. Each attempt has a timeout; failures
+ * previous one was acknowledged), stations in parallel up to `concurrency`. Each attempt has a timeout (for connecting, for the headers, between body chunks); failures
  * are retried forever with exponential backoff and full jitter (delay = random * min(max, base * 2^attempt)).
  * Every request carries the entry's Idempotency-Key, so a duplicate (an entry delivered again after a crash
  * before its removal was written) can be dropped by the receiver. A 4xx other than 408/429 will never succeed:
@@ -42,7 +42,14 @@ export class OutboxDispatcher {
 
   constructor(private readonly options: OutboxDispatcherOptions) {
     this.base = options.endpoint.replace(/\/+$/, '');
-    this.agent = new Agent({ connections: options.concurrency, keepAliveTimeout: 10_000 });
+    // Connect, headers and body timeouts bound an attempt without a timer and an AbortSignal per request.
+    this.agent = new Agent({
+      connections: options.concurrency,
+      keepAliveTimeout: 10_000,
+      connect: { timeout: options.timeoutMs },
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+    });
     this.random = options.random ?? Math.random;
   }
 
@@ -114,9 +121,6 @@ export class OutboxDispatcher {
         dispatcher: this.agent,
         headers: { 'content-type': 'application/json', 'idempotency-key': entry.key },
         body: JSON.stringify(entry.body),
-        headersTimeout: this.options.timeoutMs,
-        bodyTimeout: this.options.timeoutMs,
-        signal: AbortSignal.timeout(this.options.timeoutMs),
       });
       await res.body.dump();
       if (res.statusCode < 300) return 'done';

@@ -5,8 +5,9 @@
  * variables (30,000 detectors, all past warm-up) and the time to reload them after a restart.
  *
  *   pnpm --filter @outliers/executor bench
- *   env: BENCH_SECONDS, BENCH_STATIONS, BENCH_CONNECTIONS, BENCH_BACKENDS (stand-in,core), BENCH_MEMORY (0: skip),
- *   BENCH_MEMORY_STATIONS, BENCH_NODE_ARGS
+ *   env: BENCH_SECONDS, BENCH_STATIONS, BENCH_CONNECTIONS, BENCH_BACKENDS (stand-in,core; empty: memory only),
+ *   BENCH_MEMORY (0: skip), BENCH_MEMORY_STATIONS, BENCH_NODE_ARGS; executor keys (e.g. MAX_RESIDENT_STATIONS)
+ *   pass through to the executor.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';

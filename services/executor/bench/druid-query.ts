@@ -6,22 +6,18 @@
  *
  *   node --conditions=source --import tsx bench/druid-query.ts      (BENCH_SECONDS, BENCH_CONNECTIONS)
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { MetricRow } from '@outliers/core';
 import { DiskModelStore } from '@outliers/model-store';
 import autocannon from 'autocannon';
+import { startExecutor } from './executor-process.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
 const ROWS = 1440;
 const MINUTE = 60_000;
-const serviceDir = fileURLToPath(new URL('..', import.meta.url));
 
 /** One minute of traffic: daily cycle plus deterministic noise, and a spike every 500 minutes. */
 function row(i: number): MetricRow {
@@ -46,30 +42,6 @@ function formBody(rows: MetricRow[], model?: string): string {
   const fields: Record<string, string> = { data: Buffer.from(JSON.stringify(data)).toString('base64') };
   if (model) fields.model = Buffer.from(model).toString('base64');
   return new URLSearchParams(fields).toString();
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
-async function startExecutor(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'src/server.ts'], {
-    cwd: serviceDir,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`executor exited (${child.exitCode})`);
-    const res = await fetch(`${url}/ready`).catch(() => undefined);
-    if (res?.status === 200) return { child, url };
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 async function run(url: string, name: string, body: string): Promise<void> {

@@ -12,12 +12,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { startExecutor } from './executor-process.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const STATIONS = Number(process.env.BENCH_STATIONS ?? 2000);
@@ -25,7 +23,6 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const MEMORY_STATIONS = Number(process.env.BENCH_MEMORY_STATIONS ?? 10_000);
 const BLOCK = 96;
 const VARIABLES = ['level', 'temperature', 'conductivity'];
-const serviceDir = fileURLToPath(new URL('..', import.meta.url));
 
 function timestamp(i: number): string {
   return new Date(Date.UTC(2021, 0, 1) + i * 900_000).toISOString().replace('T', ' ').slice(0, 19);
@@ -89,36 +86,10 @@ async function startReceiver(): Promise<{
   };
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
 type Backend = 'core' | 'stand-in';
 
-async function startExecutor(
-  env: Record<string, string>,
-  backend: Backend = 'core',
-): Promise<{ child: ChildProcess; url: string }> {
-  const port = await freePort();
-  const entry = backend === 'core' ? 'src/server.ts' : 'bench/stand-in-server.ts';
-  // BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the executor.
-  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, '--conditions=source', '--import', 'tsx', entry], {
-    cwd: serviceDir,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`executor exited (${child.exitCode})`);
-    const res = await fetch(`${url}/ready`).catch(() => undefined);
-    if (res?.status === 200) return { child, url };
-    await new Promise((r) => setTimeout(r, 100));
-  }
+function startBackend(env: Record<string, string>, backend: Backend = 'core') {
+  return startExecutor(env, backend === 'core' ? 'src/server.ts' : 'bench/stand-in-server.ts');
 }
 
 /**
@@ -164,7 +135,7 @@ async function stop(child: ChildProcess): Promise<void> {
 async function throughput(backend: Backend): Promise<void> {
   const stateDir = await mkdtemp(join(tmpdir(), 'executor-bench-'));
   const receiver = await startReceiver();
-  const { child, url } = await startExecutor(
+  const { child, url } = await startBackend(
     { STATE_DIR: stateDir, DATA_SERVER_ENDPOINT: receiver.url },
     backend,
   );
@@ -254,7 +225,7 @@ async function feed(url: string, blockIndex: number): Promise<void> {
 
 async function memory(): Promise<void> {
   const stateDir = await mkdtemp(join(tmpdir(), 'executor-bench-mem-'));
-  let { child, url } = await startExecutor({ STATE_DIR: stateDir });
+  let { child, url } = await startBackend({ STATE_DIR: stateDir });
   try {
     await initialize(url, MEMORY_STATIONS);
     const initialised = rssMiB(child.pid!);
@@ -262,7 +233,7 @@ async function memory(): Promise<void> {
     const fed = rssMiB(child.pid!);
     await stop(child);
     const t0 = performance.now();
-    ({ child, url } = await startExecutor({ STATE_DIR: stateDir }));
+    ({ child, url } = await startBackend({ STATE_DIR: stateDir }));
     const reloadSeconds = (performance.now() - t0) / 1000;
     const afterRestart = rssMiB(child.pid!);
     // Second block each: every station restored from disk on first use.

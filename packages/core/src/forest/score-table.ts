@@ -59,81 +59,196 @@ export class ScoreTable {
 
 /**
  * Fits a univariate Isolation Forest on `values` (finite, at least one; the caller checks) into a ScoreTable.
- * O(trees * psi log psi).
+ * O(trees * psi log psi); allocates nothing but the table (scratch buffers are kept between fits).
  */
 export function fitScoreTable(values: Float64Array, options: ScoreTableOptions): ScoreTable {
-  const n = values.length;
-  const psi = Math.min(options.sampleSize, n);
-  const trees = options.trees;
-  const builder = new TableBuilder(trees, psi, Math.ceil(Math.log2(Math.max(psi, 2))));
+  const psi = Math.min(options.sampleSize, values.length);
+  builder.start(values, psi, options.trees);
   const rng = new Random(options.seed, TREE_STREAM);
-  const sorted = values.slice().sort();
-  if (psi === n) {
-    for (let t = 0; t < trees; t++) builder.growTree(sorted, rng);
-  } else {
-    const ranks = sortedRanks(values, sorted);
-    const picked = new Uint8Array(n);
-    const sample = new Float64Array(psi);
-    for (let t = 0; t < trees; t++) {
-      // The values at the drawn indices, sorted: mark their ranks, then read the marks in order.
-      const indices = rng.sample(n, psi);
-      for (let i = 0; i < psi; i++) picked[ranks[indices[i]!]!] = 1;
-      let k = 0;
-      for (let r = 0; r < n; r++) {
-        if (picked[r] === 1) {
-          sample[k++] = sorted[r]!;
-          picked[r] = 0;
-        }
-      }
-      builder.growTree(sample, rng);
-    }
-  }
-  return builder.table(sorted[0]!, anomalyScorer(psi));
+  for (let t = 0; t < options.trees; t++) builder.growTree(rng);
+  return builder.table(anomalyScorer(psi));
 }
 
-/** For each value, its position in `sorted` (equal values get consecutive positions). */
-function sortedRanks(values: Float64Array, sorted: Float64Array): Int32Array {
-  const n = values.length;
-  const ranks = new Int32Array(n);
-  const taken = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const first = lowerBound(sorted, values[i]!);
-    ranks[i] = first + taken[first]!++;
-  }
-  return ranks;
-}
-
-/** Collects each tree's thresholds (in order) with the path length change across them, then merges them. */
-class TableBuilder {
-  /** Thresholds and path length changes; tree t's run starts at `runs[t]`. */
-  private keys: Float64Array<ArrayBuffer>;
-  private deltas: Float64Array<ArrayBuffer>;
-  private count = 0;
-  private readonly runs: Int32Array;
+/**
+ * Grows the trees of one fit and turns them into a table, in buffers reused by every fit (fits run one at a
+ * time: nothing here is shared across an await).
+ *
+ * Thresholds are sorted by counting sort rather than comparison: a threshold t of a split lies in exactly one gap
+ * between consecutive training values, `bucket` = the number of training values <= t, found by a short scan
+ * from the split's left neighbour. Buckets are ordered intervals, so sorting each one (a few thresholds, by
+ * insertion) sorts them all: O(N + n) for N thresholds and n values instead of O(N log trees).
+ */
+class ForestBuilder {
+  /** All training values, sorted. */
+  private sorted = new Float64Array(0);
+  /** The current tree's sample values, sorted, and their ranks in `sorted`. */
+  private sample = new Float64Array(0);
+  private sampleRanks = new Int32Array(0);
+  /** Rank in `sorted` of each training value (as indexed in the input). */
+  private ranks = new Int32Array(0);
+  /** Fisher-Yates pool of the subsample draw, and the marks of the picked ranks. */
+  private pool = new Int32Array(0);
+  private picked = new Uint8Array(0);
+  /** Emitted thresholds, with the path length change across each and its bucket, in emission order. */
+  private keys = new Float64Array(0);
+  private deltas = new Float64Array(0);
+  private buckets = new Int32Array(0);
+  /** Thresholds per bucket, then the bucket starts; the thresholds in sorted order. */
+  private bucketStarts = new Int32Array(0);
+  private sortedKeys = new Float64Array(0);
+  private sortedDeltas = new Float64Array(0);
+  /** The table being built: breakpoints and values, copied out at their final size. */
+  private float32Keys = new Float32Array(0);
+  private float32Values = new Float32Array(1);
+  /** Leaf path length h at `depth * (psi + 1) + size` (leafPathLength is a log and a rounding). */
+  private leafLengths = new Float64Array(0);
+  private leafPsi = -1;
+  private leafDepth = -1;
+  private n = 0;
+  private psi = 0;
   private trees = 0;
+  private maxDepth = 0;
+  private count = 0;
+  private treeStart = 0;
   /** Summed path length of the leftmost leaves (the value below every threshold). */
   private base = 0;
   private previousLeaf = 0;
-  private sample: Float64Array = new Float64Array(0);
   private rng: Random | null = null;
 
-  constructor(
-    private readonly treeCount: number,
-    psi: number,
-    private readonly maxDepth: number,
-  ) {
-    const capacity = treeCount * Math.max(psi - 1, 0);
-    this.keys = new Float64Array(capacity);
-    this.deltas = new Float64Array(capacity);
-    this.runs = new Int32Array(treeCount + 1);
+  /** Prepares a fit of `trees` trees on psi of `values`. */
+  start(values: Float64Array, psi: number, trees: number): void {
+    const n = values.length;
+    this.n = n;
+    this.psi = psi;
+    this.trees = trees;
+    this.maxDepth = Math.ceil(Math.log2(Math.max(psi, 2)));
+    this.reserve(n, psi, trees * Math.max(psi - 1, 0));
+    this.leafTable();
+    const sorted = this.sorted.subarray(0, n);
+    sorted.set(values);
+    sorted.sort();
+    if (psi === n) {
+      // Every tree takes all values: its sample is `sorted` itself.
+      this.sample.set(sorted);
+      for (let i = 0; i < n; i++) this.sampleRanks[i] = i;
+    } else {
+      this.rankValues(values);
+    }
+    this.bucketStarts.fill(0, 0, n + 2);
+    this.count = 0;
+    this.base = 0;
   }
 
-  /** Grows one tree on the sorted `sample`, drawing from `rng` exactly as TreeGrower does. */
-  growTree(sample: Float64Array, rng: Random): void {
-    this.sample = sample;
+  /** Grows one tree as TreeGrower does (same draws from `rng`, same thresholds), emitting its thresholds. */
+  growTree(rng: Random): void {
     this.rng = rng;
-    this.runs[this.trees++] = this.count;
-    this.grow(0, sample.length, 0);
+    if (this.psi < this.n) this.drawSample(rng);
+    this.treeStart = this.count;
+    this.grow(0, this.psi, 0);
+  }
+
+  /**
+   * Sorts the thresholds by bucket and key, then turns running path length sums into float32 scores:
+   * breakpoints relative to the training minimum.
+   */
+  table(score: (meanPathLength: number) => number): ScoreTable {
+    this.sortThresholds();
+    const { sortedKeys: keys, sortedDeltas: deltas, count, trees } = this;
+    const origin = this.sorted[0]!;
+    const breakpoints = this.float32Keys;
+    const values = this.float32Values;
+    let sum = this.base;
+    values[0] = score(sum / trees);
+    let previousSum = sum;
+    let kept = 0;
+    for (let i = 0; i < count; i++) {
+      sum += deltas[i]!;
+      // Several trees may split at one threshold: only the sum after the last counts. An unchanged sum gives
+      // the same score as the last kept one.
+      if ((i + 1 < count && keys[i + 1] === keys[i]) || sum === previousSum) continue;
+      previousSum = sum;
+      const value = Math.fround(score(sum / trees));
+      if (value === values[kept]) continue;
+      const at = Math.fround(keys[i]! - origin);
+      // A breakpoint that float32 cannot tell from the previous one bounds an empty interval: replace it.
+      if (kept > 0 && at === breakpoints[kept - 1]) kept--;
+      breakpoints[kept] = at;
+      values[++kept] = value;
+    }
+    return new ScoreTable(origin, breakpoints.slice(0, kept), values.slice(0, kept + 1));
+  }
+
+  private reserve(n: number, psi: number, thresholds: number): void {
+    if (this.sorted.length < n) {
+      this.sorted = new Float64Array(n);
+      this.ranks = new Int32Array(n);
+      this.pool = new Int32Array(n);
+      this.picked = new Uint8Array(n);
+      this.bucketStarts = new Int32Array(n + 2);
+    }
+    if (this.sample.length < psi) {
+      this.sample = new Float64Array(psi);
+      this.sampleRanks = new Int32Array(psi);
+    }
+    if (this.keys.length < thresholds) {
+      this.keys = new Float64Array(thresholds);
+      this.deltas = new Float64Array(thresholds);
+      this.buckets = new Int32Array(thresholds);
+      this.sortedKeys = new Float64Array(thresholds);
+      this.sortedDeltas = new Float64Array(thresholds);
+      this.float32Keys = new Float32Array(thresholds);
+      this.float32Values = new Float32Array(thresholds + 1);
+    }
+  }
+
+  /** Fills `leafLengths` for the current psi and height limit. */
+  private leafTable(): void {
+    const { psi, maxDepth } = this;
+    if (psi === this.leafPsi && maxDepth === this.leafDepth) return;
+    this.leafLengths = new Float64Array((maxDepth + 1) * (psi + 1));
+    for (let depth = 0; depth <= maxDepth; depth++) {
+      for (let size = 0; size <= psi; size++) {
+        this.leafLengths[depth * (psi + 1) + size] = leafPathLength(depth, size);
+      }
+    }
+    this.leafPsi = psi;
+    this.leafDepth = maxDepth;
+  }
+
+  /** `ranks`: for each value, its position in `sorted` (equal values get consecutive positions). */
+  private rankValues(values: Float64Array): void {
+    const { n, ranks, pool } = this;
+    const sorted = this.sorted.subarray(0, n);
+    // `pool` counts the values already ranked at each first position.
+    pool.fill(0, 0, n);
+    for (let i = 0; i < n; i++) {
+      const first = lowerBound(sorted, values[i]!);
+      ranks[i] = first + pool[first]!++;
+    }
+  }
+
+  /**
+   * The tree's subsample, sorted with its ranks: the draw is exactly `rng.sample(n, psi)` (the dense
+   * Fisher-Yates of random.ts, on a pool of ranks instead of indices: the same positions are picked), then
+   * the picked ranks are read in order.
+   */
+  private drawSample(rng: Random): void {
+    const { n, psi, pool, picked, ranks, sorted, sample, sampleRanks } = this;
+    pool.set(ranks.subarray(0, n));
+    for (let i = 0; i < psi; i++) {
+      const j = i + Math.floor(rng.float() * (n - i));
+      const rank = pool[j]!;
+      pool[j] = pool[i]!;
+      picked[rank] = 1;
+    }
+    let k = 0;
+    for (let r = 0; r < n; r++) {
+      // Branch-free: the marks are random, a branch on them would be mispredicted half the time.
+      sample[k] = sorted[r]!;
+      sampleRanks[k] = r;
+      k += picked[r]!;
+      picked[r] = 0;
+    }
   }
 
   /** Node over sample[start, end): as TreeGrower.growSorted, emitting leaves and thresholds in order. */
@@ -142,7 +257,7 @@ class TableBuilder {
     const low = values[start]!;
     const high = values[end - 1]!;
     if (!(end - start > 1 && depth < this.maxDepth && low < high)) {
-      this.leaf(leafPathLength(depth, end - start));
+      this.leaf(this.leafLengths[depth * (this.psi + 1) + end - start]!);
       return;
     }
     const u = this.rng!.float();
@@ -156,79 +271,53 @@ class TableBuilder {
       else past = probe;
     }
     this.grow(start, middle, depth + 1);
-    this.keys[this.count++] = threshold;
+    this.emit(threshold, this.sampleRanks[middle - 1]!);
     this.grow(middle, end, depth + 1);
+  }
+
+  /** Records a threshold above the training value of rank `below`, in its bucket. */
+  private emit(threshold: number, below: number): void {
+    const sorted = this.sorted;
+    // The values between the split's neighbours that the tree did not sample: usually none or a few.
+    let bucket = below + 1;
+    while (sorted[bucket]! <= threshold) bucket++;
+    this.keys[this.count] = threshold;
+    this.buckets[this.count++] = bucket;
+    this.bucketStarts[bucket + 1]!++;
   }
 
   /** A leaf with path length h: the first of its tree adds to the base, later ones follow a threshold. */
   private leaf(h: number): void {
-    if (this.count > this.runs[this.trees - 1]!) this.deltas[this.count - 1] = h - this.previousLeaf;
+    if (this.count > this.treeStart) this.deltas[this.count - 1] = h - this.previousLeaf;
     else this.base += h;
     this.previousLeaf = h;
   }
 
-  /** Merges the runs and turns running path length sums into float32 scores. */
-  table(origin: number, score: (meanPathLength: number) => number): ScoreTable {
-    this.runs[this.trees] = this.count;
-    this.mergeRuns();
-    const { keys, deltas, count } = this;
-    const breakpoints = new Float32Array(count);
-    const values = new Float32Array(count + 1);
-    let sum = this.base;
-    values[0] = score(sum / this.treeCount);
-    let kept = 0;
+  /** Counting sort of the thresholds (with their deltas) by bucket, then an insertion sort. */
+  private sortThresholds(): void {
+    const { n, count, keys, deltas, buckets, bucketStarts, sortedKeys, sortedDeltas } = this;
+    for (let b = 1; b <= n + 1; b++) bucketStarts[b]! += bucketStarts[b - 1]!;
+    // bucketStarts[b] is now where bucket b starts; each advances as it fills.
     for (let i = 0; i < count; i++) {
-      sum += deltas[i]!;
-      // Several trees may split at one threshold: only the sum after the last counts.
-      if (i + 1 < count && keys[i + 1] === keys[i]) continue;
-      const value = Math.fround(score(sum / this.treeCount));
-      if (value === values[kept]) continue;
-      const at = Math.fround(keys[i]! - origin);
-      // A breakpoint that float32 cannot tell from the previous one bounds an empty interval: replace it.
-      if (kept > 0 && at === breakpoints[kept - 1]) kept--;
-      breakpoints[kept] = at;
-      values[++kept] = value;
+      const at = bucketStarts[buckets[i]!]!++;
+      sortedKeys[at] = keys[i]!;
+      sortedDeltas[at] = deltas[i]!;
     }
-    return new ScoreTable(origin, breakpoints.slice(0, kept), values.slice(0, kept + 1));
-  }
-
-  /** Bottom-up merge of the sorted runs (keys with their deltas), doubling the run length each pass. */
-  private mergeRuns(): void {
-    let keys = this.keys;
-    let deltas = this.deltas;
-    let toKeys = new Float64Array(keys.length);
-    let toDeltas = new Float64Array(keys.length);
-    const runs = this.runs;
-    for (let width = 1; width < this.trees; width *= 2) {
-      for (let r = 0; r < this.trees; r += 2 * width) {
-        const lo = runs[r]!;
-        const mid = runs[Math.min(r + width, this.trees)]!;
-        const hi = runs[Math.min(r + 2 * width, this.trees)]!;
-        let i = lo;
-        let j = mid;
-        let k = lo;
-        while (i < mid && j < hi) {
-          if (keys[i]! <= keys[j]!) {
-            toKeys[k] = keys[i]!;
-            toDeltas[k++] = deltas[i++]!;
-          } else {
-            toKeys[k] = keys[j]!;
-            toDeltas[k++] = deltas[j++]!;
-          }
-        }
-        for (; i < mid; i++, k++) {
-          toKeys[k] = keys[i]!;
-          toDeltas[k] = deltas[i]!;
-        }
-        for (; j < hi; j++, k++) {
-          toKeys[k] = keys[j]!;
-          toDeltas[k] = deltas[j]!;
-        }
-      }
-      [keys, toKeys] = [toKeys, keys];
-      [deltas, toDeltas] = [toDeltas, deltas];
+    // Buckets hold disjoint increasing intervals, so this only moves thresholds within their bucket.
+    for (let i = 1; i < count; i++) {
+      const key = sortedKeys[i]!;
+      if (!(key < sortedKeys[i - 1]!)) continue;
+      const delta = sortedDeltas[i]!;
+      let j = i - 1;
+      do {
+        sortedKeys[j + 1] = sortedKeys[j]!;
+        sortedDeltas[j + 1] = sortedDeltas[j]!;
+        j--;
+      } while (j >= 0 && sortedKeys[j]! > key);
+      sortedKeys[j + 1] = key;
+      sortedDeltas[j + 1] = delta;
     }
-    this.keys = keys;
-    this.deltas = deltas;
   }
 }
+
+const builder = new ForestBuilder();

@@ -1,0 +1,117 @@
+#!/usr/bin/env node
+/**
+ * `pnpm eval:streams -- --data DIR [--detector default|reference] [--mode M] [--window 64]
+ * [--threshold T | --sensitivity S] [--shift-tol 2] [--limit N] [--station-prefix P]`: runs station detectors
+ * in process over a set written by shared/tools/station-streams/gen_streams.py and scores them exactly like
+ * harness.py scores a running server (event recall per kind, point precision, F1). The last line is
+ * `f1=0.NNNN recall=0.NNNN precision=0.NNNN`.
+ */
+import { parseArgs } from 'node:util';
+import { cliArgs, parseWindow } from './args.js';
+import { flagStationStreams } from './flag-station-streams.js';
+import { userPath } from './paths.js';
+import { loadStationStreams } from './station-streams.js';
+import { DEFAULT_SHIFT_TOL, type StreamScore, scoreStreams } from './stream-score.js';
+
+/** The harness's W for every variable. */
+const DEFAULT_STREAM_WINDOW = 64;
+
+const { values: flags } = parseArgs({
+  args: cliArgs(),
+  options: {
+    data: { type: 'string' },
+    detector: { type: 'string', default: 'default' },
+    window: { type: 'string' },
+    mode: { type: 'string' },
+    threshold: { type: 'string' },
+    sensitivity: { type: 'string' },
+    'shift-tol': { type: 'string' },
+    limit: { type: 'string' },
+    'station-prefix': { type: 'string', default: '' },
+  },
+});
+try {
+  if (!flags.data) throw new Error('--data DIR (a gen_streams.py output directory) is required');
+  const options = {
+    detector: flags.detector,
+    window: parseWindow(flags.window) ?? DEFAULT_STREAM_WINDOW,
+    ...(flags.mode ? { mode: flags.mode } : {}),
+    ...(flags.threshold !== undefined ? { threshold: numberFlag('threshold', flags.threshold) } : {}),
+    ...(flags.sensitivity !== undefined ? { sensitivity: numberFlag('sensitivity', flags.sensitivity) } : {}),
+  };
+  const shiftTol =
+    flags['shift-tol'] === undefined ? DEFAULT_SHIFT_TOL : intFlag('shift-tol', flags['shift-tol']);
+  const limit = flags.limit === undefined ? undefined : intFlag('limit', flags.limit);
+  const dataset = loadStationStreams(userPath(flags.data), limit === undefined ? {} : { limit });
+  const started = performance.now();
+  const flagged = flagStationStreams(dataset, options, flags['station-prefix']);
+  const seconds = (performance.now() - started) / 1000;
+  const score = scoreStreams(dataset.events, flagged, shiftTol);
+  const rows = dataset.stations.reduce((n, s) => n + s.timestamps.length, 0);
+  const out = [
+    `detector=${JSON.stringify(options)} data seed=${dataset.seed} digest=${dataset.digest.slice(0, 16)} ` +
+      `stations=${dataset.stations.length} rows=${rows} shift_tol=${shiftTol}`,
+    ...scoreTable(score),
+    `detection time ${seconds.toFixed(2)} s (${Math.round(rows / seconds)} samples/s, ` +
+      `${Math.round((rows * dataset.variables.length) / seconds)} values/s)`,
+    `f1=${score.overall.f1.toFixed(4)} recall=${score.overall.recall.toFixed(4)} ` +
+      `precision=${score.overall.precision.toFixed(4)}`,
+  ];
+  process.stdout.write(`${out.join('\n')}\n`);
+} catch (error) {
+  process.stderr.write(`eval:streams: ${(error as Error).message}\n`);
+  process.exit(1);
+}
+
+/** harness.py's print_table() layout: per kind, then spikes by size and per variable. */
+function scoreTable(score: StreamScore): string[] {
+  const header = ['events', 'detected', 'recall', 'flags_in_span', 'labelled_pts'];
+  const widths = [7, 9, 8, 14, 13];
+  const lines = ['kind'.padEnd(14) + header.map((h, i) => h.padStart(widths[i]!)).join('')];
+  let labelled = 0;
+  const row = (
+    name: string,
+    g: { events: number; detected: number; flagsInSpan: number },
+    r: number,
+    pts: number,
+  ) =>
+    name.padEnd(14) +
+    [g.events, g.detected, r.toFixed(3), g.flagsInSpan, pts]
+      .map((c, i) => String(c).padStart(widths[i]!))
+      .join('');
+  for (const [kind, g] of score.perKind) {
+    labelled += g.labelledPoints;
+    lines.push(row(kind, g, g.recall ?? 0, g.labelledPoints));
+  }
+  lines.push(row('ALL', score.overall, score.overall.recall, labelled));
+  lines.push(
+    `spike recall by size: ${[...score.spikesBySize].map(([k, s]) => `${k}:${(s.recall ?? 0).toFixed(2)}`).join('  ')}`,
+  );
+  lines.push(
+    `per variable: ${[...score.perVariable]
+      .map(
+        ([v, s]) =>
+          `${v} R=${(s.recall ?? 0).toFixed(3)} P=${s.precision === null ? 'None' : s.precision.toFixed(3)}`,
+      )
+      .join('  ')}`,
+  );
+  const o = score.overall;
+  lines.push(
+    `flags=${o.flags} in_span=${o.flagsInSpan} precision=${o.precision.toFixed(4)} recall=${o.recall.toFixed(4)} ` +
+      `F1=${o.f1.toFixed(4)} dup=${o.flagsDuplicate}`,
+  );
+  return lines;
+}
+
+function numberFlag(name: string, text: string): number {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n)) throw new Error(`--${name} must be a number, got '${text}'`);
+  return n;
+}
+
+function intFlag(name: string, text: string): number {
+  const n = numberFlag(name, text);
+  if (!Number.isInteger(n) || n < 0)
+    throw new Error(`--${name} must be a non-negative integer, got '${text}'`);
+  return n;
+}

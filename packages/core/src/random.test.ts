@@ -35,6 +35,18 @@ describe('Random', () => {
     expect(chi2).toBeLessThan(27.9);
   });
 
+  it('fills arrays with exactly the floats of successive float() calls', () => {
+    const one = new Random(11, 3);
+    const bulk = new Random(11, 3);
+    for (const size of [1, 7, 64, 0, 300]) {
+      const out = new Float64Array(size);
+      bulk.floats(out);
+      expect(Array.from(out)).toEqual(draws(one, size, (r) => r.float()));
+    }
+    // Both are at the same point of the stream afterwards.
+    expect(bulk.uint32()).toBe(one.uint32());
+  });
+
   it('draws integers in range, every value reachable, none outside', () => {
     const rng = new Random(3);
     const counts = new Map<number, number>();

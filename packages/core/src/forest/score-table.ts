@@ -30,6 +30,8 @@ export interface ScoreTableOptions {
 
 /** The PRNG stream IsolationForest grows its trees from (isolation-forest.ts). */
 const TREE_STREAM = 2;
+/** Uniform draws made at a time: a fit takes about 2 psi per tree. */
+const UNIFORM_BATCH = 128;
 
 export class ScoreTable {
   /**
@@ -63,9 +65,8 @@ export class ScoreTable {
  */
 export function fitScoreTable(values: Float64Array, options: ScoreTableOptions): ScoreTable {
   const psi = Math.min(options.sampleSize, values.length);
-  builder.start(values, psi, options.trees);
-  const rng = new Random(options.seed, TREE_STREAM);
-  for (let t = 0; t < options.trees; t++) builder.growTree(rng);
+  builder.start(values, psi, options.trees, new Random(options.seed, TREE_STREAM));
+  for (let t = 0; t < options.trees; t++) builder.growTree();
   return builder.table(anomalyScorer(psi));
 }
 
@@ -113,16 +114,20 @@ class ForestBuilder {
   /** Summed path length of the leftmost leaves (the value below every threshold). */
   private base = 0;
   private previousLeaf = 0;
+  /** Draws of the current fit's PRNG, made in bulk (see Random.floats) and used in order. */
+  private readonly uniforms = new Float64Array(UNIFORM_BATCH);
+  private nextUniform = UNIFORM_BATCH;
   private rng: Random | null = null;
 
-  /** Prepares a fit of `trees` trees on psi of `values`. */
-  start(values: Float64Array, psi: number, trees: number): void {
+  /** Prepares a fit of `trees` trees on psi of `values`, drawing from `rng`. */
+  start(values: Float64Array, psi: number, trees: number, rng: Random): void {
+    this.rng = rng;
     const n = values.length;
     this.n = n;
     this.psi = psi;
     this.trees = trees;
     this.maxDepth = Math.ceil(Math.log2(Math.max(psi, 2)));
-    this.reserve(n, psi, trees * Math.max(psi - 1, 0));
+    this.reserve(n, trees * Math.max(psi - 1, 0));
     this.leafTable();
     const sorted = this.sorted.subarray(0, n);
     sorted.set(values);
@@ -137,12 +142,12 @@ class ForestBuilder {
     this.bucketStarts.fill(0, 0, n + 2);
     this.count = 0;
     this.base = 0;
+    this.nextUniform = UNIFORM_BATCH;
   }
 
-  /** Grows one tree as TreeGrower does (same draws from `rng`, same thresholds), emitting its thresholds. */
-  growTree(rng: Random): void {
-    this.rng = rng;
-    if (this.psi < this.n) this.drawSample(rng);
+  /** Grows the next tree as TreeGrower does (same draws, same thresholds), emitting its thresholds. */
+  growTree(): void {
+    if (this.psi < this.n) this.drawSample();
     this.treeStart = this.count;
     this.grow(0, this.psi, 0);
   }
@@ -178,17 +183,16 @@ class ForestBuilder {
     return new ScoreTable(origin, breakpoints.slice(0, kept), values.slice(0, kept + 1));
   }
 
-  private reserve(n: number, psi: number, thresholds: number): void {
+  private reserve(n: number, thresholds: number): void {
     if (this.sorted.length < n) {
       this.sorted = new Float64Array(n);
       this.ranks = new Int32Array(n);
       this.pool = new Int32Array(n);
       this.picked = new Uint8Array(n);
       this.bucketStarts = new Int32Array(n + 2);
-    }
-    if (this.sample.length < psi) {
-      this.sample = new Float64Array(psi);
-      this.sampleRanks = new Int32Array(psi);
+      // One spare entry: drawSample writes one past the sample (branch-free) once it is complete.
+      this.sample = new Float64Array(n + 1);
+      this.sampleRanks = new Int32Array(n + 1);
     }
     if (this.keys.length < thresholds) {
       this.keys = new Float64Array(thresholds);
@@ -232,11 +236,11 @@ class ForestBuilder {
    * Fisher-Yates of random.ts, on a pool of ranks instead of indices: the same positions are picked), then
    * the picked ranks are read in order.
    */
-  private drawSample(rng: Random): void {
+  private drawSample(): void {
     const { n, psi, pool, picked, ranks, sorted, sample, sampleRanks } = this;
-    pool.set(ranks.subarray(0, n));
+    for (let i = 0; i < n; i++) pool[i] = ranks[i]!;
     for (let i = 0; i < psi; i++) {
-      const j = i + Math.floor(rng.float() * (n - i));
+      const j = i + Math.floor(this.uniform() * (n - i));
       const rank = pool[j]!;
       pool[j] = pool[i]!;
       picked[rank] = 1;
@@ -251,6 +255,15 @@ class ForestBuilder {
     }
   }
 
+  /** The next `rng.float()`. */
+  private uniform(): number {
+    if (this.nextUniform === UNIFORM_BATCH) {
+      this.rng!.floats(this.uniforms);
+      this.nextUniform = 0;
+    }
+    return this.uniforms[this.nextUniform++]!;
+  }
+
   /** Node over sample[start, end): as TreeGrower.growSorted, emitting leaves and thresholds in order. */
   private grow(start: number, end: number, depth: number): void {
     const values = this.sample;
@@ -260,15 +273,17 @@ class ForestBuilder {
       this.leaf(this.leafLengths[depth * (this.psi + 1) + end - start]!);
       return;
     }
-    const u = this.rng!.float();
+    const u = this.uniform();
     let threshold = (1 - u) * low + u * high;
     if (!(threshold >= low && threshold < high)) threshold = low;
+    // First position above the threshold: in (start, end), as values[end - 1] = high > threshold. Branch-free
+    // halving as in lowerBound (the comparisons are unpredictable); the candidates keep one above it last.
     let middle = start + 1;
-    let past = end - 1;
-    while (middle < past) {
-      const probe = (middle + past) >>> 1;
-      if (values[probe]! <= threshold) middle = probe + 1;
-      else past = probe;
+    let length = end - middle;
+    while (length > 1) {
+      const half = length >>> 1;
+      middle = values[middle + half - 1]! <= threshold ? middle + half : middle;
+      length -= half;
     }
     this.grow(start, middle, depth + 1);
     this.emit(threshold, this.sampleRanks[middle - 1]!);

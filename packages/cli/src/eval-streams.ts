@@ -54,8 +54,8 @@ try {
     ...scoreTable(score),
     `detection time ${seconds.toFixed(2)} s (${Math.round(rows / seconds)} samples/s, ` +
       `${Math.round((rows * dataset.variables.length) / seconds)} values/s)`,
-    `f1=${score.overall.f1.toFixed(4)} recall=${score.overall.recall.toFixed(4)} ` +
-      `precision=${score.overall.precision.toFixed(4)}`,
+    `f1=${pyFixed(score.overall.f1, 4)} recall=${pyFixed(score.overall.recall, 4)} ` +
+      `precision=${pyFixed(score.overall.precision, 4)}`,
   ];
   process.stdout.write(`${out.join('\n')}\n`);
 } catch (error) {
@@ -76,7 +76,7 @@ function scoreTable(score: StreamScore): string[] {
     pts: number,
   ) =>
     name.padEnd(14) +
-    [g.events, g.detected, r.toFixed(3), g.flagsInSpan, pts]
+    [g.events, g.detected, pyFixed(r, 3), g.flagsInSpan, pts]
       .map((c, i) => String(c).padStart(widths[i]!))
       .join('');
   for (const [kind, g] of score.perKind) {
@@ -85,22 +85,33 @@ function scoreTable(score: StreamScore): string[] {
   }
   lines.push(row('ALL', score.overall, score.overall.recall, labelled));
   lines.push(
-    `spike recall by size: ${[...score.spikesBySize].map(([k, s]) => `${k}:${(s.recall ?? 0).toFixed(2)}`).join('  ')}`,
+    `spike recall by size: ${[...score.spikesBySize].map(([k, s]) => `${k}:${pyFixed(s.recall ?? 0, 2)}`).join('  ')}`,
   );
   lines.push(
     `per variable: ${[...score.perVariable]
       .map(
         ([v, s]) =>
-          `${v} R=${(s.recall ?? 0).toFixed(3)} P=${s.precision === null ? 'None' : s.precision.toFixed(3)}`,
+          `${v} R=${pyFixed(s.recall ?? 0, 3)} P=${s.precision === null ? 'None' : pyFixed(s.precision, 3)}`,
       )
       .join('  ')}`,
   );
   const o = score.overall;
   lines.push(
-    `flags=${o.flags} in_span=${o.flagsInSpan} precision=${o.precision.toFixed(4)} recall=${o.recall.toFixed(4)} ` +
-      `F1=${o.f1.toFixed(4)} dup=${o.flagsDuplicate}`,
+    `flags=${o.flags} in_span=${o.flagsInSpan} precision=${pyFixed(o.precision, 4)} recall=${pyFixed(o.recall, 4)} ` +
+      `F1=${pyFixed(o.f1, 4)} dup=${o.flagsDuplicate}`,
   );
   return lines;
+}
+
+/**
+ * `x` with `digits` decimals as Python's f'{x:.Nf}' prints it (harness.py's tables): exact ties such as 0.125
+ * round half to even ('0.12'), where toFixed rounds them up.
+ */
+function pyFixed(x: number, digits: number): string {
+  const scaled = x * 10 ** digits;
+  const floor = Math.floor(scaled);
+  if (scaled - floor === 0.5 && floor % 2 === 0) return (floor / 10 ** digits).toFixed(digits);
+  return x.toFixed(digits);
 }
 
 function numberFlag(name: string, text: string): number {

@@ -1,7 +1,11 @@
-import { createStreamDetector, type ScoredSample, type StreamDetectorOptions } from '@outliers/core';
+import {
+  createStreamDetector,
+  type ScoredSample,
+  type StreamDetectorOptions,
+  streamSeed,
+} from '@outliers/core';
 import type { StreamDataset } from './station-streams.js';
 import { streamKey } from './stream-score.js';
-import { streamSeed } from './stream-seed.js';
 
 /**
  * Runs one fresh detector per (station, variable) over a dataset the way the station service does, in process:

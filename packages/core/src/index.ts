@@ -1,4 +1,5 @@
 export * from './detectors/registry.js';
+export { streamSeed } from './detectors/seeds.js';
 export * from './detectors/shallow-model.js';
 export * from './detectors/stream-detector.js';
 export * from './errors.js';

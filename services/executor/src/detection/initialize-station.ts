@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { StreamDetector, StreamDetectorOptions } from '@outliers/core';
+import { streamSeed } from '@outliers/core';
 import type { Station, VariableState } from '../station/station-state.js';
-import { streamSeed } from './seed.js';
 
 /** How the service makes detectors (the registry of @outliers/core, or a stand-in in tests). */
 export interface DetectorBackend {

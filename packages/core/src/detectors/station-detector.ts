@@ -7,6 +7,7 @@ import type { ResolvedDetectorOptions } from './registry.js';
 import { fitSeed } from './seeds.js';
 import { SpatialRange, type SpatialRangeState } from './spatial-range.js';
 import type { ScoredSample, StreamDetector, StreamDetectorState } from './stream-detector.js';
+import { TransientCheck, type TransientScaleState } from './transient-check.js';
 
 /**
  * Trees and subsample size of each of the two univariate forests (level and change). Small on purpose: the
@@ -34,11 +35,29 @@ const TREND_EVERY = 16;
  * so that noise and single outliers do not make or break a trend.
  */
 const KALMAN = { q: 0.1, r: 1, p0: 1 };
-/** A repeat run or a zero reading is flagged when its probability under the history is below this. */
+/** A repeat run is flagged when its probability under the history is below this. */
 const RARE = 1e-4;
+/**
+ * A jump to exactly 0 is a dropout when the history makes a 0 rarer than this (Laplace's rule): 1 in 50 is
+ * reachable from a training set of 65 values (W = 64) without a single 0, where 1e-2 was not.
+ */
+const ZERO_RARE = 0.02;
+/**
+ * Transient check (transient-check.ts): each side of a spike must exceed this many typical absolute changes.
+ * 6 typical changes are about 7 noise sd for Gaussian noise (mean |change| = 1.13 sd), and both sides must
+ * exceed it, so clean noise essentially never passes; the scale's memory is one window and learned changes are
+ * capped at 4 typical changes so spikes do not inflate it.
+ */
+const TRANSIENT_K = 6;
+const TRANSIENT_CLIP = 4;
+/**
+ * Transients are evidence only while fewer than 1 in 100 samples is one (over the likelihood's memory): station
+ * glitches come a few per thousand samples, a spiky series' ordinary peaks every few dozen.
+ */
+const TRANSIENT_MAX_RATE = 0.01;
 /** Within the hold-off after an alarm, scores are reported scaled by this (the event was already raised). */
 const HOLD_OFF_WEIGHT = 0.25;
-const FORMAT_VERSION = 2;
+const FORMAT_VERSION = 3;
 
 type Mode = 'sliding';
 
@@ -63,6 +82,18 @@ interface StationState extends StreamDetectorState {
   likelihood: AnomalyLikelihoodState;
   runLength: number;
   holdOff: number;
+  transient: TransientScaleState;
+  pending: Pending | null;
+}
+
+/** The newest sample, scored on arrival, waiting for its successor before its verdict. */
+interface Pending {
+  /** Score from the evidence available on arrival (0 while warming up). */
+  score: number;
+  /** Scored after warm-up (only such samples can be flagged). */
+  live: boolean;
+  /** Flagged as a dropout on arrival (kept out of the spatial range). */
+  dropout: boolean;
 }
 
 /** What a fit leaves behind: the two step functions and the counts the stuck and dropout checks use. */
@@ -79,7 +110,9 @@ interface Fitted {
  * The default station detector: sliding, score-then-learn, built to close the reference's blind spots and cheap
  * enough for 100k samples/s per process (a few microseconds and kilobytes per detector).
  *
- * For each new value x (after a warm-up of min(window, 256) + 1 samples, reported as such and never flagged):
+ * Verdicts come one push late: the sample pushed last waits for its successor (step 3's transient check needs
+ * it; `flush` decides it alone at the end of a finite stream). For each new value x (after a warm-up of
+ * min(window, 256) + 1 samples, reported as such and never flagged):
  * 1. Raw score = the Isolation Forest score of x under a univariate forest of past levels, and of x - previous
  *    under one of past changes, pooled as one forest of both sets of trees: s = 2^(-(E_level[h] + E_change[h]) /
  *    (2 c(psi))) = sqrt(s_level * s_change). Each univariate forest is kept as its float32 score table (see
@@ -89,7 +122,13 @@ interface Fitted {
  * 3. Hard evidence scores 1 at once: the spatial check (x beyond the range seen so far plus a 5 % margin; under a
  *    significant trend x must also leave the trend-projected range, so a trend does not flood), a stuck sensor (a
  *    run of identical values whose probability under the history's repeat rate is below 1e-4) and a dropout (an
- *    exact 0 from a sensor whose history makes a 0 that rare).
+ *    exact 0 from a sensor whose history makes a 0 rarer than 1 in 50).
+ *    Once its successor arrives, x also scores 1 if it was a transient (transient-check.ts): it left its
+ *    predecessor by more than 6 typical sample-to-sample changes and came at least half-way back, while such
+ *    transients are rarer than 1 in 100 samples in this series. This is the local check the range cannot be: a
+ *    flood widens the range for ever, but a spike inside a past flood's range still stands out from its
+ *    neighbours, and a flood's own rise does not come back. Transients and dropouts are not learned into the
+ *    range, so one glitch does not hide later glitches of its size.
  * 4. One alarm per event: after an alarm, the next `window` samples are not flagged (their scores are scaled down).
  * 5. Then the value is learned; the forests are refitted on the last min(window, 256) + 1 values every window / 2
  *    samples. Every two windows, Mann-Kendall (Yue-Wang) with Sen's slope tests a long thinned history of
@@ -129,6 +168,8 @@ export class StationDetector implements StreamDetector {
   private likelihood: AnomalyLikelihood;
   private runLength = 0;
   private holdOff = 0;
+  private transient: TransientCheck;
+  private pending: Pending | null = null;
 
   constructor(options: ResolvedDetectorOptions) {
     this.options = options;
@@ -137,6 +178,12 @@ export class StationDetector implements StreamDetector {
     this.recent = new Float64Array(this.trainingSize + 1 + this.interval);
     this.thinning = Math.max(1, Math.round(options.window / TREND_THINNING));
     this.likelihood = new AnomalyLikelihood(StationDetector.likelihoodOptions(options.window));
+    this.transient = StationDetector.transientCheck(options.window);
+  }
+
+  private static transientCheck(window: number, state?: TransientScaleState): TransientCheck {
+    const { memory } = StationDetector.likelihoodOptions(window);
+    return new TransientCheck(TRANSIENT_K, window, TRANSIENT_CLIP, memory, TRANSIENT_MAX_RATE, state);
   }
 
   private static likelihoodOptions(window: number) {
@@ -155,16 +202,18 @@ export class StationDetector implements StreamDetector {
     if (typeof value !== 'number' || !Number.isFinite(value)) {
       throw new InvalidInputError('value', `must be a finite number, got ${String(value)}`);
     }
-    const seq = this.seenCount++;
+    // The previous sample gets its verdict now that its successor shows whether it was a transient.
+    const decided = this.pending === null ? [] : [this.decide(value)];
+    this.seenCount++;
     const previous = this.recentCount > 0 ? this.recentAt(0) : value;
     this.runLength = value === previous && this.recentCount > 0 ? this.runLength + 1 : 0;
 
-    let score = 0;
-    if (this.fits > 0) {
+    const pending: Pending = { score: 0, live: this.fits > 0, dropout: false };
+    if (pending.live) {
       this.fitted ??= this.regrow();
       const fitted = this.fitted;
       const isolation = Math.sqrt(fitted.level.at(value) * fitted.change.at(value - previous));
-      score = this.likelihood.update(isolation);
+      pending.score = this.likelihood.update(isolation);
       // Under a significant trend new extremes are expected: x must also leave the trend-projected range.
       const spatial = Math.min(
         this.range.excess(value),
@@ -172,9 +221,31 @@ export class StationDetector implements StreamDetector {
           ? Number.POSITIVE_INFINITY
           : this.trendRange.excess(value, this.slope * this.sinceTrend),
       );
-      if (spatial > 0 || this.stuck(fitted) || this.dropout(fitted, value, previous)) score = 1;
+      pending.dropout = this.dropout(fitted, value, previous);
+      if (spatial > 0 || this.stuck(fitted) || pending.dropout) pending.score = 1;
     }
+    this.pending = pending;
+    this.learn(value, value - previous);
+    return decided;
+  }
 
+  /** Scores the sample still waiting for its successor (the last one of a finite stream). */
+  flush(): ScoredSample[] {
+    return this.pending === null ? [] : [this.decide(undefined)];
+  }
+
+  /**
+   * The verdict on the pending sample (the newest value learned), given its successor when there is one: a
+   * transient scores 1; then one alarm per event. Values that were transients or dropouts stay out of the
+   * spatial range, so a glitch does not hide every later glitch of its size.
+   */
+  private decide(after: number | undefined): ScoredSample {
+    const { score: arrival, live, dropout } = this.pending!;
+    this.pending = null;
+    const x = this.recentAt(0);
+    const transient =
+      live && after !== undefined && this.recentCount > 1 && this.transient.test(this.recentAt(1), x, after);
+    let score = transient ? 1 : arrival;
     let outlier = false;
     if (this.holdOff > 0) {
       this.holdOff--;
@@ -183,9 +254,8 @@ export class StationDetector implements StreamDetector {
       outlier = true;
       this.holdOff = this.options.window;
     }
-
-    this.learn(value);
-    return [{ seq, score, outlier }];
+    if (!transient && !dropout) this.range.observe(x);
+    return { seq: this.seenCount - 1, score, outlier };
   }
 
   toJSON(): StationState {
@@ -206,6 +276,8 @@ export class StationDetector implements StreamDetector {
       likelihood: this.likelihood.toJSON(),
       runLength: this.runLength,
       holdOff: this.holdOff,
+      transient: this.transient.toJSON(),
+      pending: this.pending === null ? null : { ...this.pending },
     };
   }
 
@@ -233,6 +305,8 @@ export class StationDetector implements StreamDetector {
       s.longHistory.length > TREND_POINTS ||
       !isRange(s.range) ||
       !isRange(s.trendRange) ||
+      !isNumberArray([s.transient?.scale, s.transient?.count, s.transient?.rate, s.transient?.tested]) ||
+      !(s.pending === null || isPending(s.pending)) ||
       // A fitted detector must still hold the values its forests were grown on.
       (s.fits! > 0 && s.recent.length < d.trainingSize + 1 + s.sinceFit!)
     ) {
@@ -254,6 +328,8 @@ export class StationDetector implements StreamDetector {
     );
     d.runLength = s.runLength!;
     d.holdOff = s.holdOff!;
+    d.transient = StationDetector.transientCheck(options.window, s.transient);
+    d.pending = s.pending === null ? null : { ...s.pending! };
     return d;
   }
 
@@ -288,12 +364,12 @@ export class StationDetector implements StreamDetector {
   /** True for a jump to exactly 0 when 0 readings are that rare in the history. */
   private dropout({ length, zeros }: Fitted, value: number, previous: number): boolean {
     if (value !== 0 || previous === 0) return false;
-    return (zeros + 1) / (length + 2) < Math.sqrt(RARE);
+    return (zeros + 1) / (length + 2) < ZERO_RARE;
   }
 
-  private learn(value: number): void {
+  private learn(value: number, change: number): void {
     this.remember(value);
-    this.range.observe(value);
+    this.transient.observe(change);
     this.sinceFit++;
     this.sinceTrend++;
     this.kalman ??= new KalmanFilter({ ...KALMAN, x0: value });
@@ -380,4 +456,9 @@ function isRange(x: unknown): x is SpatialRangeState | null {
 
 function isNumberArray(x: unknown): x is number[] {
   return Array.isArray(x) && x.every((v) => typeof v === 'number' && Number.isFinite(v));
+}
+
+function isPending(x: unknown): x is Pending {
+  const p = x as Pending;
+  return isNumberArray([p?.score]) && typeof p.live === 'boolean' && typeof p.dropout === 'boolean';
 }

@@ -51,7 +51,9 @@ async function main(): Promise<void> {
 
   await app.listen({ port: config.PORT, host: config.HOST });
   await app.stations.load();
-  logger.info({ detector: 'core registry', stateDir: config.STATE_DIR }, 'ready');
+  // Chosen once at start (native TensorFlow, else wasm, else cpu) so operators see which one serves models.
+  const { initBackend } = await import('@outliers/core/autoencoder');
+  logger.info({ backend: await initBackend(), stateDir: config.STATE_DIR }, 'ready');
 
   const address = app.server.address();
   const consulOptions = consulOptionsFromConfig(

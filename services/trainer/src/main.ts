@@ -121,12 +121,19 @@ async function readLastRuns(config: TrainerConfig, log: Logger): Promise<Map<str
   }
 }
 
+/** Chooses the TensorFlow.js backend (native, else wasm, else cpu) and logs it; only training commands load TF.js. */
+async function logBackend(log: Logger): Promise<void> {
+  const { initBackend } = await import('@outliers/core/autoencoder');
+  log.info({ backend: await initBackend() }, 'TensorFlow.js backend');
+}
+
 /** Trains every configured sensor (or the named ones) in turn; a failed sensor does not stop the others. */
 async function runOnce(config: TrainerConfig, only: string[] | undefined, log: Logger): Promise<number> {
   const sensors = only ? config.sensors.filter((s) => only.includes(s.name)) : config.sensors;
   const unknown = (only ?? []).filter((name) => !config.sensors.some((s) => s.name === name));
   if (unknown.length > 0) throw new UsageError(`not configured: ${unknown.join(', ')}`);
   const runtime = openRuntime(config);
+  await logBackend(log);
   let failures = 0;
   try {
     for (const sensor of sensors) {
@@ -158,6 +165,8 @@ async function runOnce(config: TrainerConfig, only: string[] | undefined, log: L
 /** Runs a cluster node until SIGTERM/SIGINT, then finishes or releases the current job and exits. */
 async function serve(config: TrainerConfig, log: Logger): Promise<number> {
   const runtime = openRuntime(config);
+  // The training thread runs the same selection on the same installed packages.
+  await logBackend(log);
   const trainer = new ThreadTrainer();
   const node = await startTrainerNode(
     config,

@@ -24,12 +24,13 @@ const MAX_TRAINING = 256;
 const SPATIAL_MARGIN = 0.05;
 /**
  * Trend test: Mann-Kendall (Yue-Wang, robust to the autocorrelation of daily cycles) at this level on a long,
- * thinned history of TREND_POINTS values, one every window / 8 samples (16 windows in all), rerun every
+ * thinned history of TREND_POINTS values, one every window / 8 samples (8 windows in all), rerun every
  * TREND_EVERY new history points (four windows): the history moves slowly, so testing it more often buys nothing
- * (the same streams and NAB results as every two windows) and Sen's slope was a quarter of the time besides refits.
+ * (the same streams and NAB results as every two windows, and as 16 windows of history); Sen's slope is O(n^2) in
+ * the history and was a quarter of the time besides refits.
  */
 const TREND_ALPHA = 0.01;
-const TREND_POINTS = 128;
+const TREND_POINTS = 64;
 const TREND_THINNING = 8;
 const MIN_TREND_POINTS = 16;
 const TREND_EVERY = 32;
@@ -61,10 +62,11 @@ const TRANSIENT_MAX_RATE = 0.01;
 /** Within the hold-off after an alarm, scores are reported scaled by this (the event was already raised). */
 const HOLD_OFF_WEIGHT = 0.25;
 /**
- * 5: one forest of 6 trees, fit k seeded fitSeed(seed, k). States of other versions (3: two 16-tree forests, 4: 8
- * trees) would regrow other forests, so they are refused rather than restored inexactly.
+ * 6: one forest of 6 trees, fit k seeded fitSeed(seed, k), a trend history of 64 points. States of other versions
+ * (3: two 16-tree forests, 4: 8 trees, 5: 128 history points) would not continue as they would have, so they are
+ * refused rather than restored inexactly.
  */
-const FORMAT_VERSION = 5;
+const FORMAT_VERSION = 6;
 
 type Mode = 'sliding';
 

@@ -1,4 +1,4 @@
-import type { StreamDetectorOptions } from '@outliers/core';
+import { InvalidInputError, type StreamDetector, type StreamDetectorOptions } from '@outliers/core';
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import {
   type BlockResult,
@@ -14,6 +14,7 @@ import {
   type Station,
   type StationSummary,
   toRecord,
+  type VariableRecord,
 } from './station-state.js';
 import type { HistoryPage, StationStore } from './station-store.js';
 
@@ -175,6 +176,20 @@ export class StationService {
   }
 
   /**
+   * A detector whose saved state this release cannot read (core rejects older state formats with InvalidInputError)
+   * starts afresh from the variable's stored options, so an upgrade never makes a station unknown; the station's
+   * counters, last timestamp (re-sends stay ignored), outbox and history are kept. Other errors stay fatal.
+   */
+  private restart(station: string, variable: string, v: VariableRecord, error: unknown): StreamDetector {
+    if (!(error instanceof InvalidInputError)) throw error;
+    this.options.logger.warn(
+      { err: error, station, variable, unscored: v.pending.length },
+      'detector state not restorable by this release; detector restarted from its options',
+    );
+    return this.options.backend.create(v.options);
+  }
+
+  /**
    * The station in memory, restored from the store if it is not; undefined if unknown (or unrestorable, which is
    * logged). Must run in the station's queue.
    */
@@ -185,7 +200,11 @@ export class StationService {
     const record = await this.options.store.load(id);
     let station: Station | undefined;
     try {
-      station = record && fromRecord(record, this.options.backend.restore);
+      station =
+        record &&
+        fromRecord(record, this.options.backend.restore, (variable, v, error) =>
+          this.restart(id, variable, v, error),
+        );
     } catch (err) {
       this.options.logger.error(
         { err, station: id },

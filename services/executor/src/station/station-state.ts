@@ -122,12 +122,28 @@ export function toRecord(station: Station, extraOutbox: readonly OutboxEntry[] =
   };
 }
 
-export function fromRecord(record: StationRecord, restore: RestoreDetector): Station {
+/**
+ * Starts a fresh detector for a variable whose saved detector state cannot be restored (a state format of an older
+ * release); the error tells why. Without it such a station cannot be restored at all.
+ */
+export type RestartDetector = (variable: string, record: VariableRecord, error: unknown) => StreamDetector;
+
+export function fromRecord(
+  record: StationRecord,
+  restore: RestoreDetector,
+  restart?: RestartDetector,
+): Station {
   if (record.formatVersion !== 1)
     throw new Error(`unsupported station format ${String(record.formatVersion)}`);
   const variables = new Map<string, VariableState>();
   for (const [name, v] of Object.entries(record.variables)) {
-    variables.set(name, { ...v, detector: restore(v.detector) });
+    try {
+      variables.set(name, { ...v, detector: restore(v.detector) });
+    } catch (error) {
+      if (!restart) throw error;
+      // A fresh detector numbers samples from 0 again; samples still waiting for a verdict will not get one.
+      variables.set(name, { ...v, detector: restart(name, v, error), pending: [], pendingStart: 0 });
+    }
   }
   return {
     id: record.id,

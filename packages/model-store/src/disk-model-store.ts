@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { access, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ModelNotFoundError } from './errors.js';
-import { assertPublishable, buildManifest, parseManifest } from './manifest.js';
+import { newManifest, parseManifest } from './manifest.js';
 import type { ModelManifest, ModelStore } from './model-store.js';
 import {
   assertFileName,
@@ -15,7 +15,6 @@ import {
   assertVersion,
   isValidModelName,
   LATEST_MANIFEST,
-  newVersion,
   VERSION_MANIFEST,
   VERSION_PATTERN,
 } from './names.js';
@@ -65,10 +64,8 @@ export class DiskModelStore implements ModelStore {
     files: Record<string, Uint8Array>,
     metadata?: Record<string, unknown>,
   ): Promise<ModelManifest> {
-    assertModelName(name);
-    assertPublishable(files);
-    const version = newVersion();
-    const manifest = buildManifest(name, version, files, metadata);
+    const manifest = newManifest(name, files, metadata);
+    const { version } = manifest;
     const modelDir = join(this.root, name);
     const staging = join(modelDir, `.staging-${version}`);
     await mkdir(staging, { recursive: true });

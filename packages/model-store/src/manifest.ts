@@ -1,19 +1,25 @@
 /** Building, checking and following manifests; shared by both stores and the cache. */
 import { CorruptModelError } from './errors.js';
 import type { ModelManifest, ModelStore } from './model-store.js';
-import { assertFileName, assertVersion, isValidModelName } from './names.js';
+import { assertFileName, assertModelName, assertVersion, isValidModelName, newVersion } from './names.js';
 
-export function buildManifest(
+/**
+ * The manifest of a new version of `name` holding `files`: checks the name and the files, then picks a fresh,
+ * time-sortable version. Both stores publish through it.
+ * @throws {InvalidModelNameError} / {RangeError} for a bad name or bad files.
+ */
+export function newManifest(
   name: string,
-  version: string,
   files: Record<string, Uint8Array>,
   metadata?: Record<string, unknown>,
 ): ModelManifest {
+  assertModelName(name);
+  assertPublishable(files);
   const sizes: Record<string, number> = {};
   for (const [file, bytes] of Object.entries(files)) sizes[file] = bytes.byteLength;
   return {
     name,
-    version,
+    version: newVersion(),
     files: sizes,
     publishedAt: new Date().toISOString(),
     ...(metadata ? { metadata } : {}),
@@ -50,7 +56,7 @@ export function parseManifest(bytes: Uint8Array | string, name: string): ModelMa
 }
 
 /** Checks files to publish: at least one, valid names, bytes. @throws {InvalidModelNameError} / {RangeError} */
-export function assertPublishable(files: Record<string, Uint8Array>): void {
+function assertPublishable(files: Record<string, Uint8Array>): void {
   const names = Object.keys(files);
   if (names.length === 0) throw new RangeError('files: a model needs at least one file');
   for (const file of names) {

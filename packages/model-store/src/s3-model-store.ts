@@ -12,7 +12,7 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { ModelNotFoundError } from './errors.js';
-import { assertPublishable, buildManifest, parseManifest } from './manifest.js';
+import { newManifest, parseManifest } from './manifest.js';
 import type { ModelManifest, ModelStore } from './model-store.js';
 import {
   assertFileName,
@@ -20,7 +20,6 @@ import {
   assertVersion,
   isValidModelName,
   LATEST_MANIFEST,
-  newVersion,
   VERSION_MANIFEST,
   VERSION_PATTERN,
 } from './names.js';
@@ -104,10 +103,8 @@ export class S3ModelStore implements ModelStore {
     files: Record<string, Uint8Array>,
     metadata?: Record<string, unknown>,
   ): Promise<ModelManifest> {
-    assertModelName(name);
-    assertPublishable(files);
-    const version = newVersion();
-    const manifest = buildManifest(name, version, files, metadata);
+    const manifest = newManifest(name, files, metadata);
+    const { version } = manifest;
     await Promise.all(
       Object.entries(files).map(([file, bytes]) => this.#put(this.#key(name, version, file), bytes)),
     );

@@ -1,21 +1,41 @@
 #!/usr/bin/env bash
 # Runs the steps of docker/*.Dockerfile without a Docker engine: turbo prune, frozen install of the pruned
 # workspace, build, `pnpm deploy --prod`; then starts the deployed executor folder on its own and checks /ready.
+# The work folder sits inside the checkout (var/, git-ignored) so the pruned install uses the same pnpm store and
+# drive as the main one; a failing step prints its own output and the disk space left.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-work="$(mktemp -d)"
-trap 'kill "${pid:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
+mkdir -p "$root/var"
+work="$(mktemp -d "$root/var/image-steps.XXXXXX")"
+pid=""
+cleanup() {
+  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# Runs a step quietly; on failure shows what it printed.
+step() {
+  local log="$work/step.log"
+  if ! "$@" >"$log" 2>&1; then
+    echo "step failed: $*" >&2
+    cat "$log" >&2
+    df -h "$work" >&2 || true
+    exit 1
+  fi
+}
 
 for service in executor trainer; do
   echo "== image steps for @outliers/$service"
-  (cd "$root" && pnpm exec turbo prune "@outliers/$service" --docker --out-dir "$work/$service/out" >/dev/null)
+  out="$work/$service/out"
   src="$work/$service/src"
+  step bash -c "cd '$root' && pnpm exec turbo prune '@outliers/$service' --docker --out-dir '$out'"
   mkdir -p "$src"
-  cp -r "$work/$service/out/json/." "$src/"
-  (cd "$src" && pnpm install --frozen-lockfile --prefer-offline --reporter=silent)
-  cp -r "$work/$service/out/full/." "$src/"
-  (cd "$src" && pnpm exec turbo run build --filter="@outliers/$service..." --output-logs=errors-only >/dev/null)
-  (cd "$src" && pnpm --filter "@outliers/$service" deploy --prod --legacy "$work/$service/app" >/dev/null)
+  cp -r "$out/json/." "$src/"
+  step bash -c "cd '$src' && pnpm install --frozen-lockfile --prefer-offline"
+  cp -r "$out/full/." "$src/"
+  step bash -c "cd '$src' && pnpm exec turbo run build --filter='@outliers/$service...' --output-logs=errors-only"
+  step bash -c "cd '$src' && pnpm --filter '@outliers/$service' deploy --prod --legacy '$work/$service/app'"
   test -f "$work/$service/app/dist/$([ "$service" = executor ] && echo server.js || echo main.js)"
 done
 

@@ -2,7 +2,9 @@
  * End-to-end benchmark of the metric API on loopback: the executor runs as a child process, autocannon posts
  * form-encoded requests with `data` = base64 of a 1440-row Druid timeseries response (one day at PT1M, the four
  * traffic aggregations), first on the shallow model (no model in the store), then on a trained autoencoder (`model`
- * given; trained here on 3 days of the same synthetic traffic and published to a temporary MODEL_DIR).
+ * given; trained here on 3 days of the same synthetic traffic and published to a temporary MODEL_DIR); then both
+ * again with a JSON body carrying `data` as JSON. The executor uses METRIC_WORKERS from the environment (default:
+ * one worker thread per core).
  *
  *   node --conditions=source --import tsx bench/druid-query.ts      (BENCH_SECONDS, BENCH_CONNECTIONS)
  */
@@ -12,7 +14,7 @@ import { join } from 'node:path';
 import type { MetricRow } from '@outliers/core';
 import { DiskModelStore } from '@outliers/model-store';
 import autocannon from 'autocannon';
-import { startExecutor } from './executor-process.js';
+import { cpuSeconds, startExecutor } from './executor-process.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
@@ -44,12 +46,20 @@ function formBody(rows: MetricRow[], model?: string): string {
   return new URLSearchParams(fields).toString();
 }
 
-async function run(url: string, name: string, body: string): Promise<void> {
+/** The same request as a JSON body with `data` as a JSON value (no base64, no percent-encoding). */
+function jsonBody(rows: MetricRow[], model?: string): string {
+  const data = rows.map((r) => ({ timestamp: new Date(r.time).toISOString(), result: r.values }));
+  return JSON.stringify(model ? { data, model } : { data });
+}
+
+const FORM = 'application/x-www-form-urlencoded';
+
+async function run(url: string, pid: number, name: string, body: string, type = FORM): Promise<void> {
   // One request first: checks the answer and loads the model before measuring.
   const first = await fetch(`${url}/api/v1/outliers`, {
     method: 'POST',
     body,
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    headers: { 'content-type': type },
   });
   const reply = (await first.json()) as {
     predicted?: unknown[];
@@ -58,21 +68,29 @@ async function run(url: string, name: string, body: string): Promise<void> {
   };
   if (first.status !== 200 || reply.predicted?.length !== ROWS)
     throw new Error(`${name}: ${first.status} ${JSON.stringify(reply).slice(0, 300)}`);
+  const cpuBefore = cpuSeconds(pid);
+  const mainBefore = cpuSeconds(pid, true);
   const result = await autocannon({
     url: `${url}/api/v1/outliers`,
     method: 'POST',
     connections: CONNECTIONS,
     duration: SECONDS,
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    headers: { 'content-type': type },
     requests: [{ setupRequest: (req) => ({ ...req, body }) }],
   });
+  const answered = result['2xx'] + result.non2xx;
   console.log(
     JSON.stringify({
-      scenario: `${name}: ${ROWS} rows as form data (${(body.length / 1024).toFixed(0)} KiB), ${CONNECTIONS} connections, ${SECONDS} s`,
+      scenario: `${name}: ${ROWS} rows as ${type === FORM ? 'form' : 'JSON'} data (${(body.length / 1024).toFixed(0)} KiB), ${CONNECTIONS} connections, ${SECONDS} s`,
       model: reply.model?.kind,
       anomalies: reply.anomalies?.length,
       requestsPerSecond: Math.round(result['2xx'] / (result.duration || SECONDS)),
       non2xx: result.non2xx,
+      // CPU per request does not depend on what else the machine runs; the main thread's share is what workers relieve.
+      executorCpuMsPerRequest: Number((((cpuSeconds(pid) - cpuBefore) * 1000) / answered).toFixed(1)),
+      executorMainThreadMsPerRequest: Number(
+        (((cpuSeconds(pid, true) - mainBefore) * 1000) / answered).toFixed(1),
+      ),
       errors: result.errors,
       latencyMs: {
         p50: result.latency.p50,
@@ -99,8 +117,10 @@ async function main(): Promise<void> {
   });
   try {
     const rows = Array.from({ length: ROWS }, (_, i) => row(i));
-    await run(url, 'shallow model', formBody(rows));
-    await run(url, 'autoencoder', formBody(rows, 'bench-model'));
+    await run(url, child.pid!, 'shallow model', formBody(rows));
+    await run(url, child.pid!, 'autoencoder', formBody(rows, 'bench-model'));
+    await run(url, child.pid!, 'shallow model', jsonBody(rows), 'application/json');
+    await run(url, child.pid!, 'autoencoder', jsonBody(rows, 'bench-model'), 'application/json');
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));

@@ -1,5 +1,6 @@
 /** The executor as a child process for benchmarks: a free loopback port, TypeScript sources, ready when /ready is. */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -36,4 +37,19 @@ export async function startExecutor(
     if (res?.status === 200) return { child, url };
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * CPU seconds (user + system) a process has used, or its main thread (the event loop) with `mainThread`, from /proc
+ * (clock ticks of 10 ms).
+ */
+export function cpuSeconds(pid: number, mainThread = false): number {
+  const path = mainThread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`;
+  const fields = readFileSync(path, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+export function rssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(m![1]) / 1024;
 }

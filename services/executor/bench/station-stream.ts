@@ -10,12 +10,11 @@
  *   pass through to the executor.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { startExecutor } from './executor-process.js';
+import { cpuSeconds, rssMiB, startExecutor } from './executor-process.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const STATIONS = Number(process.env.BENCH_STATIONS ?? 2000);
@@ -90,21 +89,6 @@ type Backend = 'core' | 'stand-in';
 
 function startBackend(env: Record<string, string>, backend: Backend = 'core') {
   return startExecutor(env, backend === 'core' ? 'src/server.ts' : 'bench/stand-in-server.ts');
-}
-
-/**
- * CPU seconds (user + system) a process has used, or its main thread (the event loop) with `mainThread`, from /proc
- * (clock ticks of 10 ms).
- */
-function cpuSeconds(pid: number, mainThread = false): number {
-  const path = mainThread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`;
-  const fields = readFileSync(path, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-function rssMiB(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return Number(m![1]) / 1024;
 }
 
 async function post(url: string, path: string, body: string): Promise<void> {

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { MODEL_NAME_PATTERN } from '@outliers/model-store';
 import { type Static, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
@@ -65,6 +66,14 @@ export const ConfigSchema = Type.Object({
   DEFAULT_MODEL: Type.Optional(Type.String({ pattern: MODEL_NAME_PATTERN.source })),
   /** Metric whose expected value, forecast and bounds are reported. */
   METRIC: Type.String({ minLength: 1, default: 'bytes' }),
+  /**
+   * Worker threads for the metric API's CPU-bound work (decoding, model, reply); 0 runs it on the event loop.
+   * Default: one per core, 0 on a one-core machine.
+   */
+  METRIC_WORKERS: Type.Integer({
+    minimum: 0,
+    default: availableParallelism() > 1 ? availableParallelism() : 0,
+  }),
   /** k-sigma override for trained models (threshold = mean + K * std of the training error); unset: the model's k. */
   K: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
   // Service discovery (Consul); off unless CONSUL_HOST is set

@@ -35,7 +35,8 @@ let ctx: MetricApp;
 beforeAll(async () => {
   druid = await startDruidStandIn(answerWith(bytesFixture));
   client = new DruidClient({ url: druid.url, timeoutMs: 300, retries: 1, retryDelayMs: 1 });
-  ctx = await startMetricApp({ druid: client });
+  // The production path: detection in worker threads.
+  ctx = await startMetricApp({ druid: client, env: { METRIC_WORKERS: '2' } });
 });
 afterAll(async () => {
   await ctx.close();

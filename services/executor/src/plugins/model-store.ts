@@ -1,12 +1,12 @@
 import { createModelStore, ModelCache, type ModelManifest, type ModelStore } from '@outliers/model-store';
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
-import type { TrainedMetricModel } from '../detection/detect-druid-query.js';
 import { loadAutoencoder } from '../detection/load-autoencoder.js';
+import { type MetricModel, shareFiles } from '../detection/metric-runner.js';
 
 export interface MetricModels {
   store: ModelStore;
-  cache: ModelCache<TrainedMetricModel & { dispose(): void }>;
+  cache: ModelCache<MetricModel>;
 }
 
 declare module 'fastify' {
@@ -35,12 +35,13 @@ export default fp<{ config: Config; store?: ModelStore }>(
     const cache = new ModelCache({
       store,
       refreshMs: config.MODEL_REFRESH_MS,
-      load: async (files: Record<string, Uint8Array>, manifest: ModelManifest) => {
-        const model = await loadAutoencoder(files, config.K);
+      // Loaded here even when workers run it: a version that does not load is never served.
+      load: async (files: Record<string, Uint8Array>, manifest: ModelManifest): Promise<MetricModel> => {
+        const loaded = await loadAutoencoder(files, config.K);
         log.info({ model: manifest.name, version: manifest.version }, 'model loaded');
-        return model;
+        return { key: `${manifest.name}@${manifest.version}`, loaded, files: shareFiles(files) };
       },
-      dispose: (model) => model.dispose(),
+      dispose: (model) => model.loaded.dispose(),
       // A request resolves its model before running its Druid query (up to 3 attempts of DRUID_TIMEOUT_MS): a
       // replaced model must outlive that, plus the detection itself.
       disposeDelayMs: 3 * config.DRUID_TIMEOUT_MS + 30_000,

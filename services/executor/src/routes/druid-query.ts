@@ -1,16 +1,13 @@
 import formbody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { shallowDetect } from '@outliers/core';
-import type { FastifyError } from 'fastify';
+import type { FastifyError, FastifyReply } from 'fastify';
 import type { Config } from '../config.js';
 import { detectDruidQuery } from '../detection/detect-druid-query.js';
 import { predictionFailed } from '../detection/metric-errors.js';
 import { type BodyEncoding, decodeMetricRequest } from '../detection/metric-request.js';
+import { createMetricRunner } from '../detection/metric-runner.js';
 import { OutliersError, OutliersReply } from '../schemas/druid-query.js';
-
-/** The reference's sensitivity knob for the shallow model. */
-const SHALLOW_SENSITIVITY = 0.95;
 
 /**
  * The metric-detection API of the network-traffic reference: `POST /api/v1/outliers` and its documented alias
@@ -48,23 +45,27 @@ const druidQueryRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (f
     consumes: ['application/x-www-form-urlencoded', 'multipart/form-data', 'application/json'],
     response: { 200: OutliersReply, '4xx': OutliersError, '5xx': OutliersError },
   };
-  const handler = async (request: {
-    body: unknown;
-    headers: { 'content-type'?: string | undefined };
-    log: typeof fastify.log;
-  }) => {
+  const runner = createMetricRunner({ workers: config.METRIC_WORKERS, k: config.K });
+  fastify.addHook('onClose', () => runner.close());
+
+  const handler = async (
+    request: { body: unknown; headers: { 'content-type'?: string | undefined }; log: typeof fastify.log },
+    reply: FastifyReply,
+  ) => {
     const encoding: BodyEncoding = request.headers['content-type']?.startsWith('application/json')
       ? 'json'
       : 'form';
     const fields = decodeMetricRequest(request.body, encoding);
-    return detectDruidQuery(fields, {
+    const body = await detectDruidQuery(fields, {
       druid: fastify.druid,
       models: fastify.metricModels.cache,
-      shallow: (rows, { metric }) => shallowDetect(rows, { metric, sensitivity: SHALLOW_SENSITIVITY }),
+      runner,
       defaultModel: config.DEFAULT_MODEL,
       metric: config.METRIC,
       log: request.log,
     });
+    // Serialised where the detection ran (JSON.stringify, a single pass in C++), not again here.
+    return reply.type('application/json; charset=utf-8').send(body);
   };
   fastify.post('/api/v1/outliers', { schema }, handler);
   fastify.post('/calculate', { schema: { ...schema, summary: 'Alias of POST /api/v1/outliers' } }, handler);

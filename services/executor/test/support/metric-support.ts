@@ -94,12 +94,20 @@ export interface MetricApp {
   close(): Promise<void>;
 }
 
-/** The executor with a temporary state dir and the given model store / Druid client / configuration. */
+/**
+ * The executor with a temporary state dir and the given model store / Druid client / configuration. The metric
+ * work runs in the main thread unless `env` sets METRIC_WORKERS (worker threads from sources take seconds to start).
+ */
 export async function startMetricApp(
   options: { modelStore?: ModelStore; druid?: DruidClient; env?: Record<string, string> } = {},
 ): Promise<MetricApp> {
   const dir = await tempDir();
-  const config = testConfig({ STATE_DIR: dir.path, MODEL_DIR: `${dir.path}/models`, ...options.env });
+  const config = testConfig({
+    STATE_DIR: dir.path,
+    MODEL_DIR: `${dir.path}/models`,
+    METRIC_WORKERS: '0',
+    ...options.env,
+  });
   const app = await buildApp(config, {
     backend: thresholdBackend,
     logger: pino({ level: 'silent' }),

@@ -1,0 +1,79 @@
+/**
+ * Where the CPU-bound half of a metric request runs. The event loop must stay free for HTTP (and for the station
+ * API): with METRIC_WORKERS > 0 the work goes to a pool of worker threads (piscina), one per core by default, so a
+ * 2-core machine serves twice the requests; with 0 it runs in the main thread (one-core machines, debugging).
+ */
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import type { LoadedAutoencoder } from './load-autoencoder.js';
+import { type MetricWork, type MetricWorkResult, runMetricWork } from './metric-work.js';
+
+/** A trained model as the model cache holds it: loaded here (checked before it is served), and its files for workers. */
+export interface MetricModel {
+  /** name@version: what a worker caches its own copy under. */
+  key: string;
+  loaded: LoadedAutoencoder;
+  /** The version's files in shared memory: passing them to a worker copies nothing. */
+  files: Record<string, Uint8Array>;
+}
+
+/** A model as a worker receives it. */
+export interface WorkerModel {
+  key: string;
+  files: Record<string, Uint8Array>;
+}
+
+export interface MetricTask {
+  work: MetricWork;
+  model: WorkerModel | null;
+}
+
+export interface MetricRunner {
+  run(work: MetricWork, model: MetricModel | null): Promise<MetricWorkResult>;
+  close(): Promise<void>;
+}
+
+export function createMetricRunner(options: { workers: number; k: number | undefined }): MetricRunner {
+  if (options.workers === 0) {
+    return {
+      run: async (work, model) => runMetricWork(work, model?.loaded),
+      close: async () => {},
+    };
+  }
+  // Started at the first metric request: an executor serving only stations never starts the threads.
+  let pool: Piscina<MetricTask, MetricWorkResult> | undefined;
+  const start = () => {
+    const source = import.meta.url.endsWith('.ts');
+    const entry = source ? './metric-worker-from-source.mjs' : './metric-worker.js';
+    return new Piscina<MetricTask, MetricWorkResult>({
+      filename: fileURLToPath(new URL(entry, import.meta.url)),
+      minThreads: options.workers,
+      maxThreads: options.workers,
+      // From sources the bootstrap registers tsx; profiling flags (bench: --cpu-prof) still reach the workers.
+      ...(source
+        ? { execArgv: [...process.execArgv.filter((a) => a.startsWith('--cpu-prof')), '--conditions=source'] }
+        : {}),
+      workerData: { k: options.k },
+    });
+  };
+  return {
+    run: (work, model) => {
+      pool ??= start();
+      return pool.run({ work, model: model && { key: model.key, files: model.files } });
+    },
+    close: async () => {
+      await pool?.close();
+    },
+  };
+}
+
+/** Copies a version's files into shared memory once, so every task hands them to its worker without a copy. */
+export function shareFiles(files: Record<string, Uint8Array>): Record<string, Uint8Array> {
+  const shared: Record<string, Uint8Array> = {};
+  for (const [name, bytes] of Object.entries(files)) {
+    const copy = new Uint8Array(new SharedArrayBuffer(bytes.byteLength));
+    copy.set(bytes);
+    shared[name] = copy;
+  }
+  return shared;
+}

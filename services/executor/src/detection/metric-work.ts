@@ -1,0 +1,137 @@
+/**
+ * The CPU-bound half of a metric request, run the same way in the main thread or in a worker thread: the rows
+ * decoded (the `data` field, or Druid's answer), the model run, and the reply serialised to JSON text.
+ * Input and result are plain data (they cross threads by structured clone); failures come back as values, because
+ * an error thrown in a worker loses its code and status on the way.
+ */
+import { InvalidInputError, type MetricDetection, type MetricRow, shallowDetect } from '@outliers/core';
+import { DruidResponseError, parseTimeseriesResponse } from '@outliers/druid';
+import { ExecutorError } from '../errors.js';
+import type { OutliersReply } from '../schemas/druid-query.js';
+import { isoTimestamps } from './iso-timestamps.js';
+import { druidFailed, invalidField, predictionFailed } from './metric-errors.js';
+import { decodeJsonField, type EncodedJsonField } from './metric-request.js';
+
+/** The reference's sensitivity knob for the shallow model. */
+const SHALLOW_SENSITIVITY = 0.95;
+
+/** A trained model (the autoencoder of `@outliers/core/autoencoder`). */
+export interface TrainedMetricModel {
+  detect(rows: readonly MetricRow[]): MetricDetection;
+}
+
+export interface MetricWork {
+  /** The client's `data` field, still encoded, or the parsed answer of Druid. */
+  rows: { data: EncodedJsonField } | { druid: unknown };
+  /** METRIC: the metric whose expected value is reported. */
+  metric: string;
+  /** How the reply describes the model; kind 'shallow' runs the shallow model. */
+  model: OutliersReply['model'];
+}
+
+export type MetricWorkResult =
+  | { body: string; anomalies: number }
+  /** `cause`: what went wrong inside, for the log (never sent to the client). */
+  | { error: { code: string; statusCode: number; message: string; cause?: string } };
+
+/** @param trained the model to run; undefined for the shallow model. */
+export function runMetricWork(work: MetricWork, trained: TrainedMetricModel | undefined): MetricWorkResult {
+  try {
+    const rows =
+      'data' in work.rows
+        ? parseRows(decodeJsonField('data', work.rows.data), 'data')
+        : parseRows(work.rows.druid, 'druid');
+    const reply: OutliersReply =
+      rows.length === 0
+        ? { status: 'success', anomalies: [], predicted: [], metric: work.metric, model: work.model }
+        : toReply(runModel(trained, rows, work.metric), work.metric, work.model);
+    return { body: JSON.stringify(reply), anomalies: reply.anomalies.length };
+  } catch (error) {
+    return failureResult(error);
+  }
+}
+
+/** An ExecutorError as it is; anything else is the model's failure (500), with the cause for the log. */
+export function failureResult(error: unknown): MetricWorkResult {
+  if (error instanceof ExecutorError) {
+    return { error: { code: error.code, statusCode: error.statusCode, message: error.message } };
+  }
+  const failure = predictionFailed();
+  const cause = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  return { error: { code: failure.code, statusCode: failure.statusCode, message: failure.message, cause } };
+}
+
+function parseRows(value: unknown, source: 'data' | 'druid'): MetricRow[] {
+  try {
+    return parseTimeseriesResponse(value, 'data').rows;
+  } catch (error) {
+    if (!(error instanceof DruidResponseError)) throw error;
+    // Bad client data is a 400; a broker answer we cannot read is a Druid failure.
+    if (source === 'data') throw invalidField(error.field, error.message);
+    throw druidFailed();
+  }
+}
+
+function runModel(
+  trained: TrainedMetricModel | undefined,
+  rows: MetricRow[],
+  preferred: string,
+): MetricDetection {
+  try {
+    if (trained) return trained.detect(rows);
+    return shallowDetect(rows, { metric: shallowMetric(rows, preferred), sensitivity: SHALLOW_SENSITIVITY });
+  } catch (error) {
+    if (error instanceof InvalidInputError) {
+      // Core names its argument (`rows[3].values.bytes`); the client knows that as `data[3].result.bytes`.
+      throw invalidField('data', error.message.replace(/^rows\[(\d+)\]\.values\./, 'data[$1].result.'));
+    }
+    throw error;
+  }
+}
+
+/**
+ * METRIC when any row carries it (core then names a row that lacks it), else the rows' only metric (a query that
+ * aggregates one value under another name); with several other metrics the choice would be a guess.
+ */
+function shallowMetric(rows: MetricRow[], metric: string): string {
+  if (rows.some((row) => metric in row.values)) return metric;
+  const names = new Set(rows.flatMap((row) => Object.keys(row.values)));
+  if (names.size === 1) return [...names][0]!;
+  throw invalidField('data', `no row has the metric ${JSON.stringify(metric)} (METRIC)`);
+}
+
+function toReply(
+  detection: MetricDetection,
+  preferred: string,
+  model: OutliersReply['model'],
+): OutliersReply {
+  const metric = detection.metrics.includes(preferred) ? preferred : detection.metrics[0]!;
+  const anomalies: OutliersReply['anomalies'] = [];
+  const predicted: OutliersReply['predicted'] = [];
+  const iso = isoTimestamps();
+  for (const p of detection.points) {
+    const timestamp = iso(p.time);
+    const lower = finite(p.lower[metric]);
+    const upper = finite(p.upper[metric]);
+    const expected = finite(p.expected[metric]);
+    const observed = finite(p.observed[metric]);
+    predicted.push({ timestamp, forecast: expected, observed, lower, upper });
+    if (p.anomalous) {
+      anomalies.push({
+        timestamp,
+        expected,
+        observed,
+        exceeded: p.exceeded,
+        score: finite(p.score),
+        lower,
+        upper,
+      });
+    }
+  }
+  return { status: 'success', anomalies, predicted, metric, model };
+}
+
+/** JSON has no NaN or Infinity; a value a model could not produce is null rather than a broken body. */
+function finite(value: number | undefined): number | null {
+  return value !== undefined && Number.isFinite(value) ? value : null;
+}

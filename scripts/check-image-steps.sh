@@ -47,6 +47,12 @@ pid=$!
 for _ in $(seq 1 100); do
   if curl -fsS "http://127.0.0.1:$port/ready" >/dev/null 2>&1; then
     echo "ready on $port"
+    # The metric API's worker threads load from the deployed dist/ (shallow model: no trained model needed).
+    rows='[{"timestamp":"2024-05-06T00:00:00Z","result":{"bytes":10}},{"timestamp":"2024-05-06T01:00:00Z","result":{"bytes":12}},{"timestamp":"2024-05-06T02:00:00Z","result":{"bytes":11}}]'
+    reply=$(curl -sS -X POST "http://127.0.0.1:$port/api/v1/outliers" -H 'content-type: application/json' \
+      --data "{\"data\":$rows}")
+    grep -q '"status":"success"' <<<"$reply" || { echo "deployed metric API failed: $reply" >&2; exit 1; }
+    echo "deployed metric API answers"
     usage=$(cd "$work/trainer/app" && node dist/main.js 2>&1 || true)
     grep -q "trainer run-once" <<<"$usage" || { echo "deployed trainer does not run: $usage" >&2; exit 1; }
     echo "deployed trainer runs"

@@ -1,7 +1,7 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../test/temp-dirs.js';
 import { ConfigError, loadConfig, parseConfig } from './config.js';
 
 const EXAMPLE = new URL('../../../deploy/trainer-node.example.yaml', import.meta.url).pathname;
@@ -33,7 +33,7 @@ describe('loadConfig', () => {
   });
 
   it('reads JSON and YAML alike, defaults the optional sections', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'trainer-config-'));
+    const dir = await tempDir('trainer-config-');
     await writeFile(join(dir, 'a.json'), JSON.stringify(minimal));
     await writeFile(
       join(dir, 'a.yml'),

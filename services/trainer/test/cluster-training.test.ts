@@ -2,8 +2,8 @@
  * Two in-process nodes (separate Redis connections, separate S3 clients) sharing one redis-server and one s3rver,
  * training for real (tiny autoencoders from files): every tick of every sensor is trained once and published once.
  */
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestS3, type TestS3 } from '@outliers/model-store/testing';
@@ -20,6 +20,7 @@ import { startTrainerNode } from '../src/trainer-node.js';
 import { trainAutoencoder } from '../src/training/autoencoder-trainer.js';
 import { TINY_TRAINING, trafficRows } from './fixtures.js';
 import { type RedisServer, randomPrefix, startRedis } from './redis-server.js';
+import { tempDir } from './temp-dirs.js';
 
 let redis: RedisServer;
 let s3: TestS3;
@@ -33,7 +34,7 @@ afterAll(async () => {
 it('two nodes on one Redis and one S3 train and publish each sensor once per tick', {
   timeout: 60_000,
 }, async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'cluster-training-'));
+  const dir = await tempDir('cluster-training-');
   const csv = `time,bytes,pkts\n${trafficRows(48, 60_000)
     .map((r) => `${r.time},${r.values.bytes},${r.values.pkts}`)
     .join('\n')}\n`;

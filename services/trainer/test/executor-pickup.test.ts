@@ -3,8 +3,8 @@
  * refresh interval) over the same S3 store serves a newly published version within its refresh interval, and a
  * rollback the same way.
  */
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AutoencoderModel } from '@outliers/core/autoencoder';
@@ -18,6 +18,7 @@ import { trainSensorModel } from '../src/jobs/train-sensor-model.js';
 import { trainAutoencoder } from '../src/training/autoencoder-trainer.js';
 import { SensorTrainingSource } from '../src/training/sensor-source.js';
 import { TINY_TRAINING } from './fixtures.js';
+import { tempDir } from './temp-dirs.js';
 
 const REFRESH_MS = 300;
 let s3: TestS3;
@@ -30,7 +31,7 @@ it('an executor cache picks up a new version within its refresh interval', { tim
   const trainerStore = s3.store('shared');
   const executorStore = s3.store('shared');
   // The file source, with redBorder's 60 one-minute rows (a Druid timeseries response).
-  const file = join(await mkdtemp(join(tmpdir(), 'pickup-')), 'traffic.json');
+  const file = join(await tempDir('pickup-'), 'traffic.json');
   await writeFile(file, JSON.stringify(redborderFixture('druid_traffic_60x1m')));
   const sensor = { name: 'lab-1', file, metrics: ['bytes', 'pkts'] };
   const deps = {

@@ -2,8 +2,8 @@
  * One sensor's training end to end with real components: the Druid stand-in (HTTP), the disk store and an S3 store
  * on s3rver, core's autoencoder (tiny: 2 epochs, window 8).
  */
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AutoencoderModel } from '@outliers/core/autoencoder';
 import { DruidClient } from '@outliers/druid';
@@ -23,6 +23,7 @@ import { SensorTrainingSource } from '../src/training/sensor-source.js';
 import type { TrainFunction } from '../src/training/train-function.js';
 import { startFaultyProxy } from './faulty-proxy.js';
 import { asDruidResponse, TINY_TRAINING, trafficRows } from './fixtures.js';
+import { tempDir } from './temp-dirs.js';
 
 const log = pino({ level: 'silent' });
 
@@ -83,7 +84,7 @@ async function deps(
     publish: {
       keepVersions: 2,
       maxLossRatio: 1.5,
-      rejectedDirectory: await mkdtemp(join(tmpdir(), 'rejected-')),
+      rejectedDirectory: await tempDir('rejected-'),
     },
     log,
     node: 'test-node',
@@ -105,7 +106,7 @@ describe('trainSensorModel', () => {
     timeout: 60_000,
   }, async () => {
     const before = druid.queries.length;
-    const store = new DiskModelStore(await mkdtemp(join(tmpdir(), 'models-')));
+    const store = new DiskModelStore(await tempDir('models-'));
     const outcome = await trainSensorModel(payload, await deps(store));
     const queries = druid.queries.slice(before) as TrainingQuery[];
     expect(queries.map((q) => q.granularity.period)).toEqual(['PT1M', 'PT5M', 'PT1H']);
@@ -136,7 +137,7 @@ describe('trainSensorModel', () => {
   it('does not publish a clearly worse model: keeps it aside, the current one stays', {
     timeout: 60_000,
   }, async () => {
-    const store = new DiskModelStore(await mkdtemp(join(tmpdir(), 'models-')));
+    const store = new DiskModelStore(await tempDir('models-'));
     const d = await deps(store);
     const first = await trainSensorModel(payload, d);
     const worse = await trainSensorModel(payload, { ...d, train: withLossTimes(2) });
@@ -156,7 +157,7 @@ describe('trainSensorModel', () => {
   it('publishes nothing when the pre-publish check refuses (the cluster lost the job lock)', {
     timeout: 60_000,
   }, async () => {
-    const store = new DiskModelStore(await mkdtemp(join(tmpdir(), 'models-')));
+    const store = new DiskModelStore(await tempDir('models-'));
     const refuse = async () => {
       throw new Error('job is no longer locked by this worker');
     };
@@ -169,7 +170,7 @@ describe('trainSensorModel', () => {
 
   it('fails for good when there is no data', async () => {
     const empty = { ...sensor, name: 'empty' };
-    const store = new DiskModelStore(await mkdtemp(join(tmpdir(), 'models-')));
+    const store = new DiskModelStore(await tempDir('models-'));
     druid.respondWith(() => ({ body: [] }));
     try {
       await expect(trainSensorModel({ ...payload, sensor: empty }, await deps(store))).rejects.toMatchObject({

@@ -3,10 +3,10 @@
  * stand-in: a node killed with SIGKILL in the middle of a training has its job completed by the other node, within
  * the takeover bound lockDuration + stalledInterval; SIGTERM stops a node cleanly.
  */
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type DruidStandIn, startDruidStandIn } from '@outliers/druid/testing';
@@ -18,6 +18,7 @@ import { redisConnection } from '../src/redis.js';
 import { takeoverBoundMs } from '../src/trainer-node.js';
 import { asDruidResponse, trafficRows } from './fixtures.js';
 import { type RedisServer, randomPrefix, startRedis } from './redis-server.js';
+import { tempDir } from './temp-dirs.js';
 
 const MAIN = new URL('../src/main.ts', import.meta.url).pathname;
 const LOCK_MS = 1500;
@@ -94,7 +95,7 @@ it('a node killed mid-training has its job finished by another node; SIGTERM sto
   timeout: 90_000,
 }, async () => {
   const prefix = randomPrefix();
-  const dir = await mkdtemp(join(tmpdir(), 'trainer-nodes-'));
+  const dir = await tempDir('trainer-nodes-');
   const nodeConfig = (node: string) => ({
     node,
     schedule: { cron: '0 0 1 1 *' }, // the test enqueues the job itself

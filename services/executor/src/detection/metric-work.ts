@@ -30,7 +30,7 @@ export interface MetricWork {
 }
 
 export type MetricWorkResult =
-  | { body: string; anomalies: number }
+  | { body: string }
   /** `cause`: what went wrong inside, for the log (never sent to the client). */
   | { error: { code: string; statusCode: number; message: string; cause?: string } };
 
@@ -45,7 +45,7 @@ export function runMetricWork(work: MetricWork, trained: TrainedMetricModel | un
       rows.length === 0
         ? { status: 'success', anomalies: [], predicted: [], metric: work.metric, model: work.model }
         : toReply(runModel(trained, rows, work.metric), work.metric, work.model);
-    return { body: JSON.stringify(reply), anomalies: reply.anomalies.length };
+    return { body: JSON.stringify(reply) };
   } catch (error) {
     return failureResult(error);
   }

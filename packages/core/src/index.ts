@@ -7,6 +7,7 @@ export * from './filters/kalman-filter.js';
 export { anomalyScore, anomalyScorer, averagePathLength } from './forest/average-path-length.js';
 export * from './forest/isolation-forest.js';
 export type { ForestInput, MultivariateInput, UnivariateInput } from './forest/rows.js';
+export { RowMatrix } from './forest/rows.js';
 export type * from './metric-detection.js';
 export * from './random.js';
 export * from './stats/k-sigma.js';

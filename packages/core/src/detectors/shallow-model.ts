@@ -33,6 +33,7 @@
 import { InvalidInputError } from '../errors.js';
 import { triangularSmooth } from '../filters/triangular-smoothing.js';
 import { IsolationForest } from '../forest/isolation-forest.js';
+import { RowMatrix } from '../forest/rows.js';
 import type { MetricDetection, MetricRow } from '../metric-detection.js';
 import { dayAngle, validateMetricRows, weekAngle } from '../metric-rows.js';
 import { deriveSeed } from '../random.js';
@@ -124,11 +125,10 @@ export function shallowDetect(rows: readonly MetricRow[], options: ShallowOption
   return { model: 'shallow', metrics: [metric], points };
 }
 
-/** The feature rows, row-major in one buffer; each row a view of it (the forest reads them without copies). */
-function featureRows(rows: readonly MetricRow[], observed: Float64Array, expected: Float64Array) {
+/** The feature rows, checked and laid out once for the 2 x replicates fits and scorings. */
+function featureRows(rows: readonly MetricRow[], observed: Float64Array, expected: Float64Array): RowMatrix {
   const n = rows.length;
   const data = new Float64Array(n * FEATURES);
-  const views = new Array<Float64Array>(n);
   for (let i = 0; i < n; i++) {
     const residual = observed[i]! - expected[i]!;
     const day = dayAngle(rows[i]!.time);
@@ -141,17 +141,16 @@ function featureRows(rows: readonly MetricRow[], observed: Float64Array, expecte
     data[o + 4] = Math.cos(day);
     data[o + 5] = Math.sin(week);
     data[o + 6] = Math.cos(week);
-    views[i] = data.subarray(o, o + FEATURES);
   }
-  return views;
+  return RowMatrix.of('features', data, FEATURES);
 }
 
 /**
  * Per row, the mean log-score over the replicates that scored it and its standard error (sd / sqrt(count)).
  * Every replicate is grown on all rows; rows screened out after SCREEN_REPLICATES keep their first-pass values.
  */
-function replicateScores(features: Float64Array[], seed: number, replicates: number, sensitivity: number) {
-  const n = features.length;
+function replicateScores(features: RowMatrix, seed: number, replicates: number, sensitivity: number) {
+  const n = features.count;
   const sum = new Float64Array(n);
   const sumSquares = new Float64Array(n);
   const logScore = new Float64Array(n);
@@ -159,7 +158,7 @@ function replicateScores(features: Float64Array[], seed: number, replicates: num
   const all = Int32Array.from({ length: n }, (_, i) => i);
   const run = (from: number, to: number, scored: Int32Array) => {
     if (scored.length === 0) return;
-    const input = scored.length === n ? features : Array.from(scored, (i) => features[i]!);
+    const input = scored.length === n ? features : features.select(scored);
     for (let b = from; b < to; b++) {
       const forest = new IsolationForest({
         trees: TREES_PER_REPLICATE,

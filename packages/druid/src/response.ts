@@ -45,18 +45,17 @@ export function parseTimeseriesResponse(input: unknown, field = 'data'): ParsedT
   let sorted = true;
   for (let index = 0; index < value.length; index++) {
     const item: unknown = value[index];
-    const at = `${field}[${index}]`;
     if (item === null || typeof item !== 'object' || Array.isArray(item)) {
-      throw new DruidResponseError(at, 'expected {"timestamp", "result"}');
+      throw new DruidResponseError(`${field}[${index}]`, 'expected {"timestamp", "result"}');
     }
     const { timestamp, result } = item as Record<string, unknown>;
     const time = typeof timestamp === 'string' ? Date.parse(timestamp) : Number.NaN;
     if (!Number.isFinite(time))
-      throw new DruidResponseError(`${at}.timestamp`, 'expected an ISO-8601 timestamp');
+      throw new DruidResponseError(`${field}[${index}].timestamp`, 'expected an ISO-8601 timestamp');
     if (result === null || typeof result !== 'object' || Array.isArray(result)) {
       // groupBy / topN / scan answers have other shapes; say so rather than guess.
       throw new DruidResponseError(
-        `${at}.result`,
+        `${field}[${index}].result`,
         'expected an object of metrics (is this a timeseries response?)',
       );
     }

@@ -12,6 +12,8 @@ declare module 'autocannon' {
     connections?: number;
     duration?: number;
     headers?: Record<string, string>;
+    /** A fixed body: the request is built once (setupRequest rebuilds it, body included, every time). */
+    body?: string;
     requests?: { setupRequest?: (req: Request) => Request }[];
   }
   interface Histogram {

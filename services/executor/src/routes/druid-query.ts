@@ -8,6 +8,7 @@ import { predictionFailed } from '../detection/metric-errors.js';
 import { type BodyEncoding, decodeMetricRequest } from '../detection/metric-request.js';
 import { createMetricRunner } from '../detection/metric-runner.js';
 import { OutliersError, OutliersReply } from '../schemas/druid-query.js';
+import { parseForm } from './parse-form.js';
 
 /**
  * The metric-detection API of the network-traffic reference: `POST /api/v1/outliers` and its documented alias
@@ -16,7 +17,7 @@ import { OutliersError, OutliersReply } from '../schemas/druid-query.js';
  * 200). The body parsers and the error handler are scoped to these two routes.
  */
 const druidQueryRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (fastify, { config }) => {
-  await fastify.register(formbody, { bodyLimit: config.BODY_LIMIT });
+  await fastify.register(formbody, { bodyLimit: config.BODY_LIMIT, parser: parseForm });
   await fastify.register(multipart, {
     attachFieldsToBody: 'keyValues',
     limits: { fieldSize: config.BODY_LIMIT, fileSize: config.BODY_LIMIT, fields: 16, files: 3, parts: 19 },

@@ -21,6 +21,7 @@ import { InvalidInputError } from '../errors.js';
 import { Random } from '../random.js';
 import { anomalyScorer } from './average-path-length.js';
 import {
+  addPathLengths as addTreePathLengths,
   MAX_FEATURES,
   MAX_TREE_DEPTH,
   MAX_TREES,
@@ -353,10 +354,7 @@ export class IsolationForest {
     sums: Float64Array,
   ): void {
     const { nodes, roots } = this.treesOf(fitted);
-    for (let t = 0; t < roots.length; t++) {
-      const root = roots[t]!;
-      for (let r = start; r < end; r++) sums[r]! += pathLength(nodes, root, data, r * dims);
-    }
+    for (let t = 0; t < roots.length; t++) addTreePathLengths(nodes, roots[t]!, data, dims, start, end, sums);
   }
 
   private requireFitted(): Fitted {

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { Random } from '../random.js';
 import { averagePathLength } from './average-path-length.js';
-import { leafPathLength, pathLength, type Rows, TreeGrower, type TreeNodes } from './isolation-tree.js';
+import {
+  addPathLengths,
+  leafPathLength,
+  pathLength,
+  type Rows,
+  TreeGrower,
+  type TreeNodes,
+} from './isolation-tree.js';
 
 /**
  * A hand-built tree on 2 features:
@@ -24,6 +31,29 @@ const rowsOf = (values: number[][]): Rows => ({
   data: Float64Array.from(values.flat()),
   count: values.length,
   dims: values[0]!.length,
+});
+
+describe('addPathLengths', () => {
+  it('adds exactly what pathLength gives row by row, for even and odd ranges', () => {
+    const rng = new Random(5);
+    const rows = rowsOf(Array.from({ length: 101 }, () => [rng.float(), rng.float(), rng.float()]));
+    const grower = new TreeGrower(rows, new Random(6), 12, 256);
+    const roots = [0, 1, 2].map(() => grower.grow(new Random(7).sample(rows.count, 64)));
+    for (const [start, end] of [
+      [0, 101],
+      [3, 50],
+      [10, 11],
+      [20, 20],
+    ] as const) {
+      const sums = new Float64Array(rows.count).fill(0.25);
+      const expected = Float64Array.from(sums);
+      for (const root of roots) {
+        addPathLengths(grower.nodes, root, rows.data, rows.dims, start, end, sums);
+        for (let r = start; r < end; r++) expected[r]! += pathLength(grower.nodes, root, rows.data, r * 3);
+      }
+      expect(sums).toEqual(expected);
+    }
+  });
 });
 
 describe('pathLength', () => {

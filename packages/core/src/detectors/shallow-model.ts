@@ -37,6 +37,7 @@ import { RowMatrix } from '../forest/rows.js';
 import type { MetricDetection, MetricRow } from '../metric-detection.js';
 import { dayAngle, validateMetricRows, weekAngle } from '../metric-rows.js';
 import { deriveSeed } from '../random.js';
+import { selectInPlace } from '../stats/select.js';
 
 /** Share of rows the forest scores are expected to isolate at most (the reference's `contamination`). */
 export const TAIL_FRACTION = 0.01;
@@ -201,5 +202,8 @@ function flagThreshold(logScores: Float64Array, sensitivity: number): number {
 function tailAnchor(logScores: Float64Array): number {
   const top = Math.max(1, Math.floor(TAIL_FRACTION * logScores.length));
   if (logScores.length <= top) return 0;
-  return Float64Array.from(logScores).sort()[logScores.length - 1 - top]!;
+  const k = logScores.length - 1 - top;
+  const copy = Float64Array.from(logScores);
+  selectInPlace(copy, k, 0, copy.length - 1);
+  return copy[k]!;
 }

@@ -305,18 +305,16 @@ export class TreeGrower {
   private partition(start: number, end: number, feature: number, threshold: number): number {
     const { indices } = this;
     const { data, dims } = this.rows;
-    let i = start;
-    let j = end - 1;
-    while (i <= j) {
-      if (data[indices[i]! * dims + feature]! <= threshold) {
-        i++;
-      } else {
-        const swap = indices[i]!;
-        indices[i] = indices[j]!;
-        indices[j] = swap;
-        j--;
-      }
+    // Lomuto's scheme without a branch on the comparison (which random data makes unpredictable): every row is
+    // swapped to the boundary and the boundary moves when it goes left. The order within each side differs from
+    // a branching partition, but a node's tree depends only on which rows it holds.
+    let boundary = start;
+    for (let i = start; i < end; i++) {
+      const row = indices[i]!;
+      indices[i] = indices[boundary]!;
+      indices[boundary] = row;
+      boundary += +(data[row * dims + feature]! <= threshold);
     }
-    return i;
+    return boundary;
   }
 }

@@ -58,10 +58,13 @@ type Resolved =
   | { kind: 'shallow' };
 
 /**
- * @returns the reply as JSON text.
+ * @returns the reply as JSON: text, or its UTF-8 bytes when a worker thread made it.
  * @throws ExecutorError: 400 (bad field, no data), 404 (unknown model), 502/504 (Druid), 500 (model failure).
  */
-export async function detectDruidQuery(request: MetricRequest, deps: MetricDetectionDeps): Promise<string> {
+export async function detectDruidQuery(
+  request: MetricRequest,
+  deps: MetricDetectionDeps,
+): Promise<string | Buffer> {
   if (request.query === undefined && request.data === undefined) throw noDataProvided();
   const parsed = request.query === undefined ? undefined : parseQuery(request.query);
   const resolved = await resolveModel(request.model, parsed?.query, deps);
@@ -88,7 +91,10 @@ export async function detectDruidQuery(request: MetricRequest, deps: MetricDetec
       deps.log.error({ err }, 'metric worker failed');
       throw predictionFailed();
     });
-  if ('body' in result) return result.body;
+  if ('body' in result) {
+    const { body } = result;
+    return typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  }
   const { code, statusCode, message, cause } = result.error;
   if (cause) deps.log.error({ cause }, 'metric detection failed');
   throw new ExecutorError(code, statusCode, message);

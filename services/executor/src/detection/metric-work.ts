@@ -30,7 +30,8 @@ export interface MetricWork {
 }
 
 export type MetricWorkResult =
-  | { body: string }
+  /** JSON text; from a worker thread as UTF-8 bytes, whose buffer is transferred rather than copied. */
+  | { body: string | Uint8Array }
   /** `cause`: what went wrong inside, for the log (never sent to the client). */
   | { error: { code: string; statusCode: number; message: string; cause?: string } };
 

@@ -2,10 +2,12 @@
  * The standard normal distribution to full double precision (relative error within a few ulps, checked against
  * mpmath in normal.test.ts), built on the complementary error function.
  *
- * erfc is evaluated two ways, each free of cancellation in its range:
+ * erfc is evaluated three ways, each free of cancellation in its range:
  * - x < 1/2: erf(x) = (2/√π) e^(-x²) Σ_{n≥0} 2^n x^(2n+1) / (1·3·…·(2n+1)) (Abramowitz & Stegun 7.1.6), a series
  *   of positive terms, then erfc = 1 − erf (erfc > 0.47 here, so nothing cancels);
- * - x ≥ 1/2: erfc(x) = Γ(1/2, x²)/√π with Legendre's continued fraction for the upper incomplete gamma function
+ * - 1/2 ≤ x ≤ 4: e^(-x²) times Cody's rational function (see RATIONAL_LIMIT), the range the anomaly likelihood
+ *   calls most, where the continued fraction below is longest;
+ * - x > 4: erfc(x) = Γ(1/2, x²)/√π with Legendre's continued fraction for the upper incomplete gamma function
  *   (A&S 6.5.31), evaluated backwards from a depth that grows as 1/x², which is stabler than forward (Lentz)
  *   evaluation: each step damps the error of the previous one.
  * The factor e^(-x²) is formed as e^(-h²)·e^(-(x−h)(x+h)) with h = x rounded to single precision, so h² is exact;
@@ -17,8 +19,24 @@ import { InvalidInputError } from '../errors.js';
 const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 const ONE_OVER_SQRT_PI = 1 / Math.sqrt(Math.PI);
 const ONE_OVER_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
-/** Below this erfc is computed as 1 − erf; above it by the continued fraction. */
+/** Below this erfc is computed as 1 − erf; above it by the rational function, then the continued fraction. */
 const SERIES_LIMIT = 0.5;
+/**
+ * Up to here (from SERIES_LIMIT) erfc(x) = e^(-x²) P(x)/Q(x) with Cody's degree-8 rational Chebyshev
+ * approximation (W. J. Cody, "Rational Chebyshev approximations for the error function", Math. Comp. 23, 1969;
+ * the coefficients of his 0.46875 ≤ x ≤ 4 interval, as in SPECFUN's CALERF): 17 multiply-adds where the continued
+ * fraction needs 37 to 510 steps (at x = 0.5). Checked against mpmath like the rest.
+ */
+const RATIONAL_LIMIT = 4;
+// Cody's 20-digit coefficients, written as the doubles they round to.
+const CODY_P = [
+  1230.3393547979972, 2051.0783778260716, 1712.0476126340707, 881.952221241769, 298.6351381974001,
+  66.11919063714163, 8.883149794388377, 0.5641884969886701, 2.1531153547440383e-8,
+];
+const CODY_Q = [
+  1230.3393548037495, 3439.3676741437216, 4362.619090143247, 3290.7992357334597, 1621.3895745666903,
+  537.1811018620099, 117.6939508913125, 15.744926110709835, 1,
+];
 /**
  * Depth of the continued fraction at x: 120/x² + 30 terms. Measured against mpmath, the truncation error is
  * below 2e-16 from 100/x² terms for x in [0.5, 1.25] and from 50 terms beyond; the margin is cheap.
@@ -43,6 +61,16 @@ function erfcNonNegative(x: number, g: number): number {
       sum += term;
     }
     return 1 - TWO_OVER_SQRT_PI * g * sum;
+  }
+  if (x <= RATIONAL_LIMIT) {
+    // Cody's rational function in powers of x, by Horner's rule.
+    let p = CODY_P[8]!;
+    let q = CODY_Q[8]!;
+    for (let i = 7; i >= 0; i--) {
+      p = p * x + CODY_P[i]!;
+      q = q * x + CODY_Q[i]!;
+    }
+    return (g * p) / q;
   }
   // Γ(1/2, z) = e^(-z) √z / (b_0 + a_1/(b_1 + a_2/(b_2 + …))), b_i = z + 2i + 1/2, a_i = −i(i − 1/2), z = x².
   const z = x * x;

@@ -183,6 +183,16 @@ describe('POST /api/v1/outliers: errors', () => {
       /^data\[0\]\.timestamp: /,
     ],
     [
+      'JSON data (a plain value, read again from the body text in the worker) with a bad timestamp',
+      jsonRequest({
+        data: [
+          { timestamp: '2024-01-01T00:00:00Z', result: { bytes: 1 } },
+          { timestamp: 'noon', result: { bytes: 2 } },
+        ],
+      }),
+      /^data\[1\]\.timestamp: /,
+    ],
+    [
       'data with a duplicate timestamp',
       formRequest({ data: base64(druidResponse([...trafficRows(3), ...trafficRows(1)])) }),
       /^data\[3\]\.timestamp: duplicate/,

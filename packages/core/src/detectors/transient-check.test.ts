@@ -21,6 +21,16 @@ describe('TransientCheck', () => {
     expect(trained().test(0, 20, 12)).toBe(false);
   });
 
+  it('tells a level step: a jump beyond k typical changes between calm changes', () => {
+    expect(trained().step(0, 1, 9, 10, 3)).toBe(true);
+    expect(trained().step(1, 0, -8, -7, 3)).toBe(true);
+    // Not calm before (a rise already under way), not calm after (still rising, or back: a spike), too small.
+    expect(trained().step(-5, 0, 10, 11, 3)).toBe(false);
+    expect(trained().step(0, 1, 9, 14, 3)).toBe(false);
+    expect(trained().step(0, 1, 9, 1, 3)).toBe(false);
+    expect(trained().step(0, 1, 6, 6, 3)).toBe(false);
+  });
+
   it('caps the changes it learns, so a spike barely moves the scale', () => {
     const check = trained();
     check.observe(1000);

@@ -1,6 +1,7 @@
 /**
  * Transient check: a sample that jumps away from its predecessor and comes back with its successor is a spike
- * (or one sample of a burst), whatever the range or the history says.
+ * (or one sample of a burst), whatever the range or the history says; the same scale also tells a level step
+ * (`step`): a single large change between calm ones.
  *
  * Definition: with a = x_t - x_{t-1} and b = x_t - x_{t+1} (both measured from the sample under test), x_t is a
  * transient when a and b have the same sign, min(|a|, |b|) > k * s, and min(|a|, |b|) >= max(|a|, |b|) / 2
@@ -65,6 +66,23 @@ export class TransientCheck {
     s.tested++;
     s.rate += Math.max(1 / s.tested, 1 / this.rateMemory) * ((transient ? 1 : 0) - s.rate);
     return transient && rare;
+  }
+
+  /**
+   * True when `x` is a level step under the scale learned so far while transients are rare: the series was calm
+   * (`before2` to `before` within `calm` typical changes), jumped to `x` by more than k typical changes, and
+   * stayed there (`x` to `after` within `calm` typical changes again). A flood's rise or a gradual regime change
+   * moves over several samples, so it is not calm on both sides of its largest change. Learns nothing. O(1).
+   */
+  step(before2: number, before: number, x: number, after: number, calm: number): boolean {
+    const s = this.state;
+    if (!(s.scale > 0 && s.rate < this.maxRate)) return false;
+    const limit = calm * s.scale;
+    return (
+      Math.abs(before - before2) <= limit &&
+      Math.abs(x - before) > this.k * s.scale &&
+      Math.abs(after - x) <= limit
+    );
   }
 
   /** Learns one change x_t - x_{t-1}. O(1). */

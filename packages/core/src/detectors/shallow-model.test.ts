@@ -13,6 +13,16 @@ const flagged = (rows: readonly MetricRow[], options = {}) =>
     .map((p) => new Date(p.time).toISOString());
 
 describe('shallowDetect', () => {
+  it('flags only the spike of a flat series whose level sums do not round exactly', () => {
+    // On a flat stretch the smoothing differs from 0.1 by rounding only; that must not read as a residual sign.
+    const rows: MetricRow[] = Array.from({ length: 1440 }, (_, i) => ({
+      time: Date.UTC(2024, 0, 1) + i * 60_000,
+      values: { m: i === 700 ? 5.1 : i >= 1000 && i < 1100 ? 0.15 : 0.1 },
+    }));
+    const flagged = shallowDetect(rows, { metric: 'm' }).points.flatMap((p, i) => (p.anomalous ? [i] : []));
+    expect(flagged).toEqual([700]);
+  });
+
   it('flags exactly the reference result on the 239 hourly bytes with the defaults', () => {
     expect(flagged(bytes)).toEqual(['2024-05-31T08:00:00.000Z']);
   });

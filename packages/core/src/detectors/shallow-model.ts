@@ -50,6 +50,8 @@ const SCREEN_REPLICATES = 4;
 /** Standard errors below the first-pass q beyond which a row is left out of the remaining replicates. */
 const SCREEN_Z = 3;
 /** Features per row: smoothed, |residual|, sign(residual), sin/cos of the day, sin/cos of the week. */
+/** Relative size below which a residual is rounding error of the smoothing (a few hundred ulps). */
+const ROUNDING = 1e-13;
 const FEATURES = 7;
 
 export interface ShallowOptions {
@@ -137,7 +139,8 @@ function featureRows(rows: readonly MetricRow[], observed: Float64Array, expecte
     const o = i * FEATURES;
     data[o] = expected[i]!;
     data[o + 1] = Math.abs(residual);
-    data[o + 2] = Math.sign(residual);
+    // Residuals within rounding of the level count as none: on a flat stretch the sign would be rounding noise.
+    data[o + 2] = Math.abs(residual) > ROUNDING * Math.abs(expected[i]!) ? Math.sign(residual) : 0;
     data[o + 3] = Math.sin(day);
     data[o + 4] = Math.cos(day);
     data[o + 5] = Math.sin(week);

@@ -21,7 +21,7 @@ import healthRoutes from './routes/health.js';
 import stationStreamRoutes from './routes/station-stream.js';
 import stationsRoutes from './routes/stations.js';
 import { validatorCompiler } from './schemas/validator-compiler.js';
-import { DiskStationStore } from './station/disk-station-store.js';
+import { configuredStore } from './station/configured.js';
 import type { StationStore } from './station/station-store.js';
 
 /** What buildApp needs besides config; everything has a production default. */
@@ -52,22 +52,17 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   app.setValidatorCompiler(validatorCompiler);
   app.setErrorHandler(errorHandler);
 
-  const store =
-    deps.store ??
-    new DiskStationStore({
-      dir: config.STATE_DIR,
-      fsync: config.STATE_FSYNC,
-      historyLimit: config.OUTLIER_HISTORY_LIMIT,
-      openFiles: config.STATE_OPEN_FILES,
-      logger: logger.child({ component: 'store' }),
-    });
+  // Station worker threads build their own stores and detectors; an injected store or backend (tests) keeps the
+  // stations on the event loop.
+  const stationWorkers = deps.store || deps.backend ? 0 : config.STATION_WORKERS;
+  const store = deps.store ?? configuredStore(config, logger);
   // Loaded only when not injected, so tests with a stand-in never load the detectors.
   const backend = deps.backend ?? (await import('./detection/core-detector-backend.js')).coreDetectorBackend;
 
   // External
   await app.register(swaggerPlugin);
   // Application decorators
-  await app.register(stationServicePlugin, { config, store, backend });
+  await app.register(stationServicePlugin, { config, store, backend, workers: stationWorkers });
   await app.register(outboxPlugin, { config });
   await app.register(modelStorePlugin, { config, ...(deps.modelStore ? { store: deps.modelStore } : {}) });
   await app.register(druidClientPlugin, { config, ...(deps.druid ? { client: deps.druid } : {}) });

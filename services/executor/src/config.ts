@@ -25,6 +25,14 @@ export const ConfigSchema = Type.Object({
   /** Stations kept in memory with their detectors; the least recently used idle ones beyond it are dropped. 0: all. */
   MAX_RESIDENT_STATIONS: Type.Integer({ minimum: 0, default: 20000 }),
   /**
+   * Worker threads for the station API: each owns the stations of its shard (detectors, state files, outbox) and
+   * the event loop only parses, validates and routes. Default: one per core, 0 (the event loop) on one core.
+   */
+  STATION_WORKERS: Type.Integer({
+    minimum: 0,
+    default: availableParallelism() > 1 ? availableParallelism() : 0,
+  }),
+  /**
    * State files kept open between writes (two per station, plus history files); keep below `ulimit -n`. Default:
    * half the process's open-file limit (Node raises it to the hard limit), at most 65,536; 4096 if unknown.
    */

@@ -92,8 +92,9 @@ describe('kill -9 mid-stream', () => {
 
     // Interrupted run: a child process killed with SIGKILL while requests are in flight, then restarted.
     const dir = await tempDir();
+    // Stations in two worker threads, then, after the crash, in one: the state on disk does not depend on them.
     const env = { STATE_DIR: dir.path, DATA_SERVER_ENDPOINT: receiver.url, OUTBOX_ACK_FLUSH_MS: '50' };
-    let { child, url } = await startChild(env);
+    let { child, url } = await startChild({ ...env, STATION_WORKERS: '2' });
     const acknowledged = STATIONS.map(() => -1);
     for (let s = 0; s < STATIONS.length; s++)
       expect((await post(`${url}/initialize`, initBody(s))).status).toBe(200);
@@ -115,7 +116,7 @@ describe('kill -9 mid-stream', () => {
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
 
-    ({ child, url } = await startChild(env));
+    ({ child, url } = await startChild({ ...env, STATION_WORKERS: '1' }));
     try {
       // The client re-sends from its first unacknowledged block (and one acknowledged one again).
       for (let s = 0; s < STATIONS.length; s++) {

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { StationService } from '../src/station/station-service.js';
 import { block, startApp, tempDir, testConfig, timestamps } from './support/helpers.js';
 
 let dir: { path: string; remove: () => Promise<void> };
@@ -53,7 +54,7 @@ describe('stations beyond MAX_RESIDENT_STATIONS', () => {
     const app = await start({ MAX_RESIDENT_STATIONS: '2' }, `${dir.path}/capped`);
     expect(await run(app)).toEqual(unlimited);
     expect(unlimited.some((a) => (a as { outliers: unknown[] }).outliers.length > 0)).toBe(true);
-    expect(app.stations.residentCount).toBe(2);
+    expect((app.stations as StationService).residentCount).toBe(2);
 
     // Listing restores nothing; the detail and the history of a dropped station restore it.
     const list = (await app.inject({ url: '/stations' })).json();
@@ -61,14 +62,14 @@ describe('stations beyond MAX_RESIDENT_STATIONS', () => {
     expect(
       list.stations.map((s: { id_estacio: string; blocks: number }) => [s.id_estacio, s.blocks]),
     ).toEqual(STATIONS.map((id) => [id, 10]));
-    expect(app.stations.residentCount).toBe(2);
+    expect((app.stations as StationService).residentCount).toBe(2);
     const detail = (await app.inject({ url: '/stations/a' })).json();
     expect(detail.variables.v.samples).toBe(60);
     const history = (await app.inject({ url: '/stations/b/outliers' })).json();
     expect(history.outliers.map((o: { date: string }) => o.date)).toEqual(
       t.filter((_, i) => (i + 1) % 7 === 3 && i < 56),
     );
-    expect(app.stations.residentCount).toBe(2);
+    expect((app.stations as StationService).residentCount).toBe(2);
   });
 
   it('restores nothing at startup: the index lists every station and a block restores its station', async () => {
@@ -79,9 +80,9 @@ describe('stations beyond MAX_RESIDENT_STATIONS', () => {
 
     const app = await start({}, dir.path);
     expect((await app.inject({ url: '/ready' })).json()).toEqual({ status: 'ready', stations: 5 });
-    expect(app.stations.residentCount).toBe(0);
+    expect((app.stations as StationService).residentCount).toBe(0);
     expect((await app.inject({ url: '/stations' })).json().total).toBe(5);
-    expect(app.stations.residentCount).toBe(0);
+    expect((app.stations as StationService).residentCount).toBe(0);
     // The next block continues where station c stood: it completes the window 56..63, whose spike is sample 57.
     const next = await app.inject({
       method: 'POST',
@@ -89,7 +90,7 @@ describe('stations beyond MAX_RESIDENT_STATIONS', () => {
       payload: block('c', timestamps(4, 60), { v: [1, 1, 1, 1] }),
     });
     expect(next.json().outliers).toEqual([{ variable: 'v', dates: [t[57]] }]);
-    expect(app.stations.residentCount).toBe(1);
+    expect((app.stations as StationService).residentCount).toBe(1);
     expect(answers).toHaveLength(50);
   });
 });

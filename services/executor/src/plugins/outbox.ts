@@ -1,6 +1,8 @@
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
-import { OutboxDispatcher } from '../outbox/outbox-dispatcher.js';
+import type { OutboxDispatcher } from '../outbox/outbox-dispatcher.js';
+import { configuredDispatcher } from '../station/configured.js';
+import { StationService } from '../station/station-service.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -16,23 +18,13 @@ declare module 'fastify' {
  */
 export default fp<{ config: Config }>(
   async (fastify, { config }) => {
-    const endpoint = config.DATA_SERVER_ENDPOINT;
-    if (endpoint === undefined) {
-      fastify.decorate('outbox', null);
-      return;
-    }
-    const dispatcher = new OutboxDispatcher({
-      endpoint,
-      source: fastify.stations,
-      logger: fastify.log.child({ component: 'outbox' }),
-      timeoutMs: config.OUTBOX_TIMEOUT_MS,
-      retryBaseMs: config.OUTBOX_RETRY_BASE_MS,
-      retryMaxMs: config.OUTBOX_RETRY_MAX_MS,
-      concurrency: config.OUTBOX_CONCURRENCY,
-    });
-    fastify.stations.onOutbox((id) => dispatcher.notify(id));
+    // Station worker threads deliver their own stations' entries.
+    const dispatcher =
+      fastify.stations instanceof StationService
+        ? configuredDispatcher(config, fastify.stations, fastify.log)
+        : null;
     fastify.decorate('outbox', dispatcher);
-    fastify.addHook('onClose', () => dispatcher.close());
+    if (dispatcher) fastify.addHook('onClose', () => dispatcher.close());
   },
   { name: 'outbox', dependencies: ['station-service'] },
 );

@@ -1,12 +1,14 @@
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
 import type { DetectorBackend } from '../detection/initialize-station.js';
-import { StationService } from '../station/station-service.js';
+import { configuredService } from '../station/configured.js';
 import type { StationStore } from '../station/station-store.js';
+import { StationWorkers } from '../station/station-workers.js';
+import type { Stations } from '../station/stations.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    stations: StationService;
+    stations: Stations;
   }
 }
 
@@ -14,28 +16,29 @@ export interface StationServicePluginOptions {
   config: Config;
   store: StationStore;
   backend: DetectorBackend;
+  /** Station worker threads (each owns a shard of the stations, with its own store and outbox); 0: event loop. */
+  workers: number;
 }
 
 /**
- * Decorates `stations`. Reading the station index starts when the app is ready (GET /ready tells when it is done;
- * requests wait for it); on close, queued requests finish and delivered outbox entries are written.
+ * Decorates `stations`: a StationService on the event loop, or `workers` threads each running one for its shard.
+ * Reading the station index starts when the app is ready (GET /ready tells when it is done; requests wait for it);
+ * on close, queued requests finish and delivered outbox entries are written.
  */
 export default fp<StationServicePluginOptions>(
-  async (fastify, { config, store, backend }) => {
-    const service = new StationService({
-      store,
-      backend,
-      logger: fastify.log.child({ component: 'stations' }),
-      outboxEnabled: config.DATA_SERVER_ENDPOINT !== undefined,
-      ackFlushMs: config.OUTBOX_ACK_FLUSH_MS,
-      maxResident: config.MAX_RESIDENT_STATIONS,
-    });
-    fastify.decorate('stations', service);
+  async (fastify, { config, store, backend, workers }) => {
+    const stations: Stations =
+      workers > 0
+        ? new StationWorkers(config, workers, fastify.log.child({ component: 'station-workers' }))
+        : configuredService(config, store, backend, fastify.log);
+    fastify.decorate('stations', stations);
     fastify.addHook('onReady', async () => {
-      service.load().catch((err: unknown) => fastify.log.fatal({ err }, 'station state could not be loaded'));
+      stations
+        .load()
+        .catch((err: unknown) => fastify.log.fatal({ err }, 'station state could not be loaded'));
     });
     fastify.addHook('onClose', async () => {
-      await service.close();
+      await stations.close();
       await store.close();
     });
   },

@@ -1,5 +1,4 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Static } from '@sinclair/typebox';
 import { stationNotFound } from '../errors.js';
 import { ErrorReply } from '../schemas/common.js';
 import {
@@ -10,7 +9,6 @@ import {
   StationList,
   StationParams,
 } from '../schemas/stations.js';
-import type { Station } from '../station/station-state.js';
 
 /**
  * Read-only views of the stations: list (from the summaries: restores nothing), detail (restores the station), and
@@ -23,7 +21,7 @@ const stationsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       schema: { tags: ['stations'], querystring: ListQuery, response: { 200: StationList, 400: ErrorReply } },
     },
     async (request) => {
-      const all = fastify.stations.list();
+      const all = await fastify.stations.list();
       const { limit, offset } = request.query;
       return {
         total: all.length,
@@ -47,9 +45,9 @@ const stationsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       },
     },
     async (request) => {
-      const station = await fastify.stations.get(request.params.id);
+      const station = await fastify.stations.describe(request.params.id);
       if (!station) throw stationNotFound(request.params.id);
-      return describe(station);
+      return station;
     },
   );
 
@@ -74,34 +72,5 @@ const stationsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     },
   );
 };
-
-function describe(station: Station): Static<typeof StationDetail> {
-  let outliers = 0;
-  const variables: Static<typeof StationDetail>['variables'] = Object.create(null);
-  for (const [name, v] of station.variables) {
-    outliers += v.outliers;
-    variables[name] = {
-      detector: v.detector.kind,
-      options: v.options,
-      samples: v.detector.seen,
-      warmingUp: v.detector.warmingUp,
-      pending: v.pending.length,
-      lastTimestamp: v.lastTimestamp,
-      outliers: v.outliers,
-      missing: v.missing,
-      stale: v.stale,
-    };
-  }
-  return {
-    id_estacio: station.id,
-    createdAt: station.createdAt,
-    updatedAt: station.updatedAt,
-    blocks: station.blocks,
-    outliers,
-    unknown: station.unknown,
-    outboxPending: station.outbox.length,
-    variables,
-  };
-}
 
 export default stationsRoutes;

@@ -16,6 +16,23 @@ export interface DiskStationStoreOptions {
   /** Files kept open between writes (two slots per station, plus history files); default 4096. */
   openFiles?: number;
   logger: Logger;
+  /** Only this shard's stations: `loadIndex` skips the others (each station worker owns one shard). */
+  shard?: Shard;
+}
+
+/** One of `count` disjoint parts of the stations; a station's part follows from its id (`shardOf`). */
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+/** The shard of a station id among `count`. */
+export function shardOf(id: string, count: number): number {
+  return shardOfKey(fileKey(id), count);
+}
+
+function shardOfKey(key: string, count: number): number {
+  return Number.parseInt(key.slice(0, 8), 16) % count;
 }
 
 /**
@@ -63,7 +80,8 @@ export class DiskStationStore implements StationStore {
     const keys = new Set<string>();
     for (const name of await readdir(this.stationsDir)) {
       const m = /^([0-9a-f]{64})\.[01]$/.exec(name);
-      if (m) keys.add(m[1]!);
+      const shard = this.options.shard;
+      if (m && (!shard || shardOfKey(m[1]!, shard.count) === shard.index)) keys.add(m[1]!);
     }
     const summaries: StationSummary[] = [];
     const queue = [...keys];

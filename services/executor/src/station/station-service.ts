@@ -17,6 +17,7 @@ import {
   type VariableRecord,
 } from './station-state.js';
 import type { HistoryPage, StationStore } from './station-store.js';
+import { describeStation, type StationDescription, type Stations } from './stations.js';
 
 export interface StationServiceOptions {
   store: StationStore;
@@ -38,7 +39,7 @@ export interface StationServiceOptions {
  * change is persisted through the StationStore before it is answered, so a dropped station loses nothing.
  * Requests for one station run one at a time in arrival order; stations run in parallel.
  */
-export class StationService {
+export class StationService implements Stations {
   /** Every station. */
   private readonly index = new Map<string, StationSummary>();
   /** Stations in memory, least recently used first. */
@@ -131,8 +132,13 @@ export class StationService {
   }
 
   /** Summaries of every station, in first-seen order. */
-  list(): StationSummary[] {
+  async list(): Promise<StationSummary[]> {
     return [...this.index.values()];
+  }
+
+  async describe(id: string): Promise<StationDescription | undefined> {
+    const station = await this.get(id);
+    return station && describeStation(station);
   }
 
   /** A station with its detectors (restored if needed), after the requests queued before this call. */

@@ -1,0 +1,115 @@
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app.js';
+import { shardOf } from '../src/station/disk-station-store.js';
+import { block, tempDir, testConfig, timestamps } from './support/helpers.js';
+
+/** Enough stations that both shards of two workers hold some. */
+const IDS = Array.from({ length: 8 }, (_, i) => `ws_${i}`);
+
+/** The app with its stations in two worker threads (nothing injected: the workers build the real detectors). */
+async function startWorkersApp(stateDir: string): Promise<FastifyInstance> {
+  const app = await buildApp(testConfig({ STATE_DIR: stateDir, STATION_WORKERS: '2' }), {
+    logger: pino({ level: 'silent' }),
+  });
+  await app.ready();
+  await app.stations.load();
+  return app;
+}
+
+/** A level series with one spike of +9 at `spikeAt`. */
+function levels(count: number, spikeAt: number): number[] {
+  return Array.from({ length: count }, (_, i) => 1 + 0.01 * (i % 5) + (i === spikeAt ? 9 : 0));
+}
+
+describe('stations in worker threads', () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let app: FastifyInstance;
+  beforeAll(async () => {
+    dir = await tempDir();
+    app = await startWorkersApp(dir.path);
+  });
+  afterAll(async () => {
+    await app.close();
+    await dir.remove();
+  });
+
+  it('spreads stations over both shards and answers as the event loop would', async () => {
+    expect(new Set(IDS.map((id) => shardOf(id, 2)))).toEqual(new Set([0, 1]));
+    for (const id of IDS) {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/initialize',
+        payload: { id_estacio: id, variables: { level: 64 } },
+      });
+      expect(res.json()).toEqual({ status: 'Ok' });
+    }
+    const times = timestamps(96);
+    const replies = await Promise.all(
+      IDS.map((id) =>
+        app.inject({
+          method: 'POST',
+          url: '/detection',
+          payload: block(id, times, { level: levels(96, 80) }),
+        }),
+      ),
+    );
+    for (const res of replies) {
+      expect(res.json()).toEqual({
+        status: 'Ok',
+        outliers: [{ variable: 'level', dates: [times[80]] }],
+        skipped: { missing: 0, stale: 0, unknown: 0 },
+      });
+    }
+    const list = (await app.inject({ url: '/stations?limit=100' })).json();
+    expect(list.total).toBe(IDS.length);
+    expect(list.stations.map((s: { id_estacio: string }) => s.id_estacio).sort()).toEqual([...IDS].sort());
+    expect((await app.inject({ url: '/ready' })).json()).toEqual({ status: 'ready', stations: IDS.length });
+    const detail = (await app.inject({ url: `/stations/${IDS[3]}` })).json();
+    expect(detail.variables.level.samples).toBe(96);
+    const page = (await app.inject({ url: `/stations/${IDS[3]}/outliers` })).json();
+    expect(page.outliers.map((o: { date: string }) => o.date)).toEqual([times[80]]);
+  });
+
+  it('keeps the reference 404 body and the 4xx of bad input', async () => {
+    const unknown = await app.inject({
+      method: 'POST',
+      url: '/detection',
+      payload: block('nobody', timestamps(1), { level: [1] }),
+    });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json()).toEqual({ status: 'Station not initialized' });
+    expect((await app.inject({ url: '/stations/nobody' })).statusCode).toBe(404);
+    const bad = await app.inject({
+      method: 'POST',
+      url: '/detection',
+      payload: { id_estacio: IDS[0], numero_mostres: 2, mostres: [] },
+    });
+    expect(bad.statusCode).toBe(400);
+  });
+
+  it('continues after a restart with another number of workers, re-sent blocks ignored', async () => {
+    await app.close();
+    app = await buildApp(testConfig({ STATE_DIR: dir.path, STATION_WORKERS: '1' }), {
+      logger: pino({ level: 'silent' }),
+    });
+    await app.ready();
+    await app.stations.load();
+    expect((await app.inject({ url: '/ready' })).json()).toEqual({ status: 'ready', stations: IDS.length });
+    const again = await app.inject({
+      method: 'POST',
+      url: '/detection',
+      payload: block(IDS[5]!, timestamps(96), { level: levels(96, 80) }),
+    });
+    expect(again.json().skipped.stale).toBe(96);
+    const next = timestamps(96, 96);
+    const res = await app.inject({
+      method: 'POST',
+      url: '/detection',
+      payload: block(IDS[5]!, next, { level: levels(96, 80) }),
+    });
+    // Past the hold-off of the first alarm (64 samples).
+    expect(res.json().outliers).toEqual([{ variable: 'level', dates: [next[80]] }]);
+  });
+});

@@ -10,3 +10,11 @@ export function parseWindow(text: string | undefined): number | undefined {
   if (!Number.isInteger(n)) throw new Error(`--window must be an integer, got '${text}'`);
   return n;
 }
+
+/** The flags every evaluation command takes: a data directory and the detector to run, with its window and mode. */
+export const EVAL_FLAGS = {
+  data: { type: 'string' },
+  detector: { type: 'string', default: 'default' },
+  window: { type: 'string' },
+  mode: { type: 'string' },
+} as const;

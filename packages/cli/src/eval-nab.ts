@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { cliArgs, parseWindow } from './args.js';
+import { cliArgs, EVAL_FLAGS, parseWindow } from './args.js';
 import { DEFAULT_WINDOW, detectSeries } from './detect-series.js';
 import { detectWithMetricModel, isMetricModel } from './metric-model-series.js';
 import { loadNabCorpus } from './nab-corpus.js';
@@ -16,12 +16,7 @@ import { repoRoot, userPath } from './paths.js';
 
 const { values: flags } = parseArgs({
   args: cliArgs(),
-  options: {
-    data: { type: 'string' },
-    detector: { type: 'string', default: 'default' },
-    window: { type: 'string' },
-    mode: { type: 'string' },
-  },
+  options: EVAL_FLAGS,
 });
 try {
   const dir = flags.data ? userPath(flags.data) : join(repoRoot(), '..', 'shared', 'data', 'nab');

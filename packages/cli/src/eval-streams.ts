@@ -7,7 +7,7 @@
  * `f1=0.NNNN recall=0.NNNN precision=0.NNNN`.
  */
 import { parseArgs } from 'node:util';
-import { cliArgs, parseWindow } from './args.js';
+import { cliArgs, EVAL_FLAGS, parseWindow } from './args.js';
 import { flagStationStreams } from './flag-station-streams.js';
 import { userPath } from './paths.js';
 import { loadStationStreams } from './station-streams.js';
@@ -19,10 +19,7 @@ const DEFAULT_STREAM_WINDOW = 64;
 const { values: flags } = parseArgs({
   args: cliArgs(),
   options: {
-    data: { type: 'string' },
-    detector: { type: 'string', default: 'default' },
-    window: { type: 'string' },
-    mode: { type: 'string' },
+    ...EVAL_FLAGS,
     threshold: { type: 'string' },
     sensitivity: { type: 'string' },
     'shift-tol': { type: 'string' },

@@ -21,7 +21,6 @@ import healthRoutes from './routes/health.js';
 import stationStreamRoutes from './routes/station-stream.js';
 import stationsRoutes from './routes/stations.js';
 import { validatorCompiler } from './schemas/validator-compiler.js';
-import { configuredStore } from './station/configured.js';
 import type { StationStore } from './station/station-store.js';
 
 /** What buildApp needs besides config; everything has a production default. */
@@ -55,14 +54,18 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   // Station worker threads build their own stores and detectors; an injected store or backend (tests) keeps the
   // stations on the event loop.
   const stationWorkers = deps.store || deps.backend ? 0 : config.STATION_WORKERS;
-  const store = deps.store ?? configuredStore(config, logger);
   // Loaded only when not injected, so tests with a stand-in never load the detectors.
   const backend = deps.backend ?? (await import('./detection/core-detector-backend.js')).coreDetectorBackend;
 
   // External
   await app.register(swaggerPlugin);
   // Application decorators
-  await app.register(stationServicePlugin, { config, store, backend, workers: stationWorkers });
+  await app.register(stationServicePlugin, {
+    config,
+    backend,
+    workers: stationWorkers,
+    ...(deps.store ? { store: deps.store } : {}),
+  });
   await app.register(outboxPlugin, { config });
   await app.register(modelStorePlugin, { config, ...(deps.modelStore ? { store: deps.modelStore } : {}) });
   await app.register(druidClientPlugin, { config, ...(deps.druid ? { client: deps.druid } : {}) });

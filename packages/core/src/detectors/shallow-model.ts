@@ -50,9 +50,9 @@ const SCREEN_REPLICATES = 4;
 /** Standard errors below the first-pass q beyond which a row is left out of the remaining replicates. */
 const SCREEN_Z = 3;
 /** Features per row: smoothed, |residual|, sign(residual), sin/cos of the day, sin/cos of the week. */
+const FEATURES = 7;
 /** Relative size below which a residual is rounding error of the smoothing (a few hundred ulps). */
 const ROUNDING = 1e-13;
-const FEATURES = 7;
 
 export interface ShallowOptions {
   /** The metric to judge. @default 'bytes' */

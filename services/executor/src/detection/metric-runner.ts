@@ -5,6 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
+import { workerEntry } from '../worker-entry.js';
 import type { LoadedAutoencoder } from './load-autoencoder.js';
 import { type MetricWork, type MetricWorkResult, runMetricWork } from './metric-work.js';
 
@@ -43,16 +44,12 @@ export function createMetricRunner(options: { workers: number; k: number | undef
   // Started at the first metric request: an executor serving only stations never starts the threads.
   let pool: Piscina<MetricTask, MetricWorkResult> | undefined;
   const start = () => {
-    const source = import.meta.url.endsWith('.ts');
-    const entry = source ? './metric-worker-from-source.mjs' : './metric-worker.js';
+    const { url, execArgv } = workerEntry('metric-worker', import.meta.url);
     return new Piscina<MetricTask, MetricWorkResult>({
-      filename: fileURLToPath(new URL(entry, import.meta.url)),
+      filename: fileURLToPath(url),
       minThreads: options.workers,
       maxThreads: options.workers,
-      // From sources the bootstrap registers tsx; profiling flags (bench: --cpu-prof) still reach the workers.
-      ...(source
-        ? { execArgv: [...process.execArgv.filter((a) => a.startsWith('--cpu-prof')), '--conditions=source'] }
-        : {}),
+      ...(execArgv ? { execArgv } : {}),
       workerData: { k: options.k },
     });
   };

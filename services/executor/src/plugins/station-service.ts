@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
 import type { DetectorBackend } from '../detection/initialize-station.js';
-import { configuredService } from '../station/configured.js';
+import { configuredService, configuredStore } from '../station/configured.js';
 import type { StationStore } from '../station/station-store.js';
 import { StationWorkers } from '../station/station-workers.js';
 import type { Stations } from '../station/stations.js';
@@ -14,7 +14,8 @@ declare module 'fastify' {
 
 export interface StationServicePluginOptions {
   config: Config;
-  store: StationStore;
+  /** Default: the disk store under STATE_DIR (station worker threads build their own). */
+  store?: StationStore;
   backend: DetectorBackend;
   /** Station worker threads (each owns a shard of the stations, with its own store and outbox); 0: event loop. */
   workers: number;
@@ -27,10 +28,10 @@ export interface StationServicePluginOptions {
  */
 export default fp<StationServicePluginOptions>(
   async (fastify, { config, store, backend, workers }) => {
-    const stations: Stations =
-      workers > 0
-        ? new StationWorkers(config, workers, fastify.log.child({ component: 'station-workers' }))
-        : configuredService(config, store, backend, fastify.log);
+    const onLoop = workers > 0 ? undefined : (store ?? configuredStore(config, fastify.log));
+    const stations: Stations = onLoop
+      ? configuredService(config, onLoop, backend, fastify.log)
+      : new StationWorkers(config, workers, fastify.log.child({ component: 'station-workers' }));
     fastify.decorate('stations', stations);
     fastify.addHook('onReady', async () => {
       stations
@@ -39,7 +40,7 @@ export default fp<StationServicePluginOptions>(
     });
     fastify.addHook('onClose', async () => {
       await stations.close();
-      await store.close();
+      await onLoop?.close();
     });
   },
   { name: 'station-service' },

@@ -5,7 +5,7 @@
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { Config } from '../config.js';
 import type { DetectorBackend } from '../detection/initialize-station.js';
-import { OutboxDispatcher, type OutboxSource } from '../outbox/outbox-dispatcher.js';
+import { OutboxDispatcher } from '../outbox/outbox-dispatcher.js';
 import { DiskStationStore, type Shard } from './disk-station-store.js';
 import { StationService } from './station-service.js';
 import type { StationStore } from './station-store.js';
@@ -45,7 +45,7 @@ export function configuredService(
 /** The dispatcher to DATA_SERVER_ENDPOINT, notified of `service`'s new entries; null when there is no endpoint. */
 export function configuredDispatcher(
   config: Config,
-  service: StationService & OutboxSource,
+  service: StationService,
   logger: Logger,
 ): OutboxDispatcher | null {
   const endpoint = config.DATA_SERVER_ENDPOINT;

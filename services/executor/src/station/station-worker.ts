@@ -4,8 +4,10 @@
  * here, so they stay in order.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import type { StreamDetectorOptions } from '@outliers/core';
 import type { Config } from '../config.js';
 import { coreDetectorBackend } from '../detection/core-detector-backend.js';
+import type { StationSample } from '../detection/detect-station-stream.js';
 import { ExecutorError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { configuredDispatcher, configuredService, configuredStore } from './configured.js';
@@ -20,8 +22,9 @@ const dispatcher = configuredDispatcher(config, service, logger);
 const port = parentPort!;
 
 const calls = {
-  initialize: (id: string, variables: [string, never][]) => service.initialize(id, new Map(variables)),
-  detect: async (id: string, samples: never[]) => {
+  initialize: (id: string, variables: [string, StreamDetectorOptions][]) =>
+    service.initialize(id, new Map(variables)),
+  detect: async (id: string, samples: StationSample[]) => {
     const { outliers, skipped } = await service.detect(id, samples);
     return { outliers, skipped };
   },

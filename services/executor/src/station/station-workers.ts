@@ -4,6 +4,7 @@ import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { Config } from '../config.js';
 import type { StationSample } from '../detection/detect-station-stream.js';
 import { ExecutorError, stateNotReady } from '../errors.js';
+import { workerEntry } from '../worker-entry.js';
 import { shardOf } from './disk-station-store.js';
 import type { StationSummary } from './station-state.js';
 import type { HistoryPage } from './station-store.js';
@@ -19,7 +20,8 @@ export type StationReply =
   | { call: number; size: number; value: unknown }
   | { call: number; size: number; error: { code: string; statusCode: number; message: string } };
 
-interface Shard {
+/** A worker thread and what the event loop knows of it. */
+interface ShardThread {
   worker: Worker;
   size: number;
   loaded: boolean;
@@ -34,36 +36,24 @@ interface Shard {
  * same errors.
  */
 export class StationWorkers implements Stations {
-  private readonly shards: Shard[];
+  private readonly shards: ShardThread[];
   private nextCall = 0;
   private readonly loadedAll: Promise<void>;
   private closing = false;
 
   constructor(config: Config, count: number, logger: Logger) {
-    const source = import.meta.url.endsWith('.ts');
-    const entry = new URL(
-      source ? './station-worker-from-source.mjs' : './station-worker.js',
-      import.meta.url,
-    );
+    const { url, execArgv } = workerEntry('station-worker', import.meta.url);
     let loaded = 0;
     let markLoaded!: () => void;
     this.loadedAll = new Promise((resolve) => {
       markLoaded = resolve;
     });
     this.shards = Array.from({ length: count }, (_, index) => {
-      const worker = new Worker(entry, {
+      const worker = new Worker(url, {
         workerData: { config, shard: { index, count } },
-        // From sources the bootstrap registers tsx; profiling flags (bench: --cpu-prof) still reach the workers.
-        ...(source
-          ? {
-              execArgv: [
-                ...process.execArgv.filter((a) => a.startsWith('--cpu-prof')),
-                '--conditions=source',
-              ],
-            }
-          : {}),
+        ...(execArgv ? { execArgv } : {}),
       });
-      const shard: Shard = { worker, size: 0, loaded: false, waiting: new Map() };
+      const shard: ShardThread = { worker, size: 0, loaded: false, waiting: new Map() };
       worker.on('message', (message: StationReply | { loaded: boolean; size: number }) => {
         shard.size = message.size;
         if ('loaded' in message) {
@@ -133,11 +123,11 @@ export class StationWorkers implements Stations {
     );
   }
 
-  private shardFor(id: string): Shard {
+  private shardFor(id: string): ShardThread {
     return this.shards[shardOf(id, this.shards.length)]!;
   }
 
-  private call(shard: Shard, op: StationCall['op'], ...args: unknown[]): Promise<unknown> {
+  private call(shard: ShardThread, op: StationCall['op'], ...args: unknown[]): Promise<unknown> {
     const call = this.nextCall++;
     return new Promise((resolve, reject) => {
       shard.waiting.set(call, { resolve, reject });

@@ -141,9 +141,10 @@ interface Fitted {
  *    Once its successor arrives, x also scores 1 if it was a transient (transient-check.ts): it left its
  *    predecessor by more than 6 typical sample-to-sample changes and came at least half-way back, while such
  *    transients are rarer than 1 in 100 samples in this series; or if it was a level step to a new level: a jump
- *    of more than 6 typical changes between calm ones, landing beyond the range of the last days (STEP_CALM). This is the local check the range cannot be: a
- *    flood widens the range for ever, but a spike inside a past flood's range still stands out from its
- *    neighbours, and a flood's own rise does not come back. Transients and dropouts are not learned into the
+ *    of more than 6 typical changes between calm ones, landing beyond the range of the last days (STEP_CALM).
+ *    These are the local checks the range cannot be: a flood widens the range for ever, but a spike or a level
+ *    shift inside a past flood's range still stands out from its neighbours, and a flood's own rise does not come
+ *    back. Transients and dropouts are not learned into the
  *    range, so one glitch does not hide later glitches of its size.
  * 4. One alarm per event: after an alarm, the next `window` samples are not flagged (their scores are scaled down).
  * 5. Then the value is learned; the forest is refitted on the last min(window, 256) + 1 values every window / 2

@@ -9,7 +9,10 @@ import { workerEntry } from '../worker-entry.js';
 import type { LoadedAutoencoder } from './load-autoencoder.js';
 import { type MetricWork, type MetricWorkResult, runMetricWork } from './metric-work.js';
 
-/** A trained model as the model cache holds it: loaded here (checked before it is served), and its files for workers. */
+/**
+ * A trained model as the model cache holds it: loaded here (checked before it is served), and its files for
+ * workers.
+ */
 export interface MetricModel {
   /** name@version: what a worker caches its own copy under. */
   key: string;

@@ -25,8 +25,9 @@ export interface OutboxDispatcherOptions {
 
 /**
  * Delivers outbox entries to the data server: per station strictly in order (an entry is sent only after the
- * previous one was acknowledged), stations in parallel up to `concurrency`. Each attempt has a timeout (for connecting, for the headers, between body chunks); failures
- * are retried forever with exponential backoff and full jitter (delay = random * min(max, base * 2^attempt)).
+ * previous one was acknowledged), stations in parallel up to `concurrency`. Each attempt has a timeout (for
+ * connecting, for the headers, between body chunks); failures are retried forever with exponential backoff and
+ * full jitter (delay = random * min(max, base * 2^attempt)).
  * Every request carries the entry's Idempotency-Key, so a duplicate (an entry delivered again after a crash
  * before its removal was written) can be dropped by the receiver. A 4xx other than 408/429 will never succeed:
  * such an entry is logged at error level with its body and dropped.

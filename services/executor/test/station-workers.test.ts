@@ -89,6 +89,25 @@ describe('stations in worker threads', () => {
     expect(bad.statusCode).toBe(400);
   });
 
+  it("applies a block on its station's thread when the id scan is fooled", async () => {
+    const target = IDS.find((id) => id !== IDS[5] && shardOf(id, 2) === 0)!;
+    const decoy = IDS.find((id) => shardOf(id, 2) === 1)!;
+    const { numero_mostres, mostres } = block(target, timestamps(96, 96), { level: levels(96, -1) });
+    // The real key spelt with an escape; the only plain one is nested in an extra field (see scanStationId).
+    const payload =
+      `{"extra":{"id_estacio":${JSON.stringify(decoy)}},"id_estaci\\u006f":${JSON.stringify(target)},` +
+      `"numero_mostres":${numero_mostres},"mostres":${JSON.stringify(mostres)}}`;
+    const res = await app.inject({
+      method: 'POST',
+      url: '/detection',
+      payload,
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(res.statusCode).toBe(200);
+    expect((await app.inject({ url: `/stations/${target}` })).json().variables.level.samples).toBe(192);
+    expect((await app.inject({ url: `/stations/${decoy}` })).json().variables.level.samples).toBe(96);
+  });
+
   it('continues after a restart with another number of workers, re-sent blocks ignored', async () => {
     await app.close();
     app = await buildApp(testConfig({ STATE_DIR: dir.path, STATION_WORKERS: '1' }), {

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { InvalidInputError, type StreamDetectorOptions } from '@outliers/core';
 import type { DetectorBackend } from '../detection/initialize-station.js';
-import { type RawSample, toStationSamples } from '../detection/station-samples.js';
 import { badRequest } from '../errors.js';
 import {
   DetectionBody,
@@ -46,26 +45,33 @@ const stationStreamRoutes: FastifyPluginAsyncTypebox<{ backend: DetectorBackend 
     },
   );
 
-  fastify.post(
-    '/detection',
-    {
-      schema: {
-        summary: 'Feed a block of samples to a station',
-        description:
-          'Answers the outliers this block revealed (a windowed detector may flag samples of earlier blocks). ' +
-          'Samples whose timestamp is not newer than the last one of a variable are skipped (re-sends).',
-        tags: ['stations'],
-        body: DetectionBody,
-        response: { 200: DetectionReply, 400: ErrorReply, 404: ErrorReply, 503: ErrorReply },
+  // The body's text goes to `stations`, which reads and checks it where the block is detected (a station worker
+  // thread reads its own: the event loop then parses nothing). The schema documents the route.
+  await fastify.register(async (scope) => {
+    scope.removeContentTypeParser('application/json');
+    scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, text, done) =>
+      done(null, text),
+    );
+    scope.post(
+      '/detection',
+      {
+        schema: {
+          summary: 'Feed a block of samples to a station',
+          description:
+            'Answers the outliers this block revealed (a windowed detector may flag samples of earlier blocks). ' +
+            'Samples whose timestamp is not newer than the last one of a variable are skipped (re-sends).',
+          tags: ['stations'],
+          body: DetectionBody,
+          response: { 200: DetectionReply, 400: ErrorReply, 404: ErrorReply, 503: ErrorReply },
+        },
+        validatorCompiler: () => () => true,
       },
-    },
-    async (request) => {
-      const { id_estacio, numero_mostres, mostres } = request.body;
-      const samples = toStationSamples(numero_mostres, mostres as RawSample[]);
-      const result = await fastify.stations.detect(id_estacio, samples);
-      return { status: 'Ok' as const, outliers: result.outliers, skipped: result.skipped };
-    },
-  );
+      async (request) => {
+        const result = await fastify.stations.detectBlock(request.body as unknown as string);
+        return { status: 'Ok' as const, outliers: result.outliers, skipped: result.skipped };
+      },
+    );
+  });
 };
 
 export default stationStreamRoutes;

@@ -3,7 +3,7 @@ import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { type ValueError, ValueErrorType } from '@sinclair/typebox/errors';
 import { Value } from '@sinclair/typebox/value';
 import type { FastifySchemaCompiler } from 'fastify';
-import { badRequest } from '../errors.js';
+import { badRequest, type ExecutorError } from '../errors.js';
 
 /**
  * Fastify validator compiler on TypeBox's TypeCompiler. Bodies are checked as sent (no coercion: "0.5" is not a
@@ -11,16 +11,27 @@ import { badRequest } from '../errors.js';
  * policy), so a JSON 1e400 (Infinity) is rejected. A failure becomes one 400 naming the first offending field.
  */
 export const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, httpPart }) => {
-  const check = TypeCompiler.Compile(schema);
+  const validate = compileCheck(schema, httpPart === 'body' ? '' : `${httpPart ?? ''}.`);
   return (value: unknown) => {
     const candidate = httpPart === 'body' ? value : Value.Convert(schema, Value.Default(schema, value));
-    if (check.Check(candidate)) return { value: candidate };
-    const first = check.Errors(candidate).First();
-    const error = first ? explain(first) : { path: '', message: 'invalid' };
-    const prefix = httpPart === 'body' ? '' : `${httpPart ?? ''}.`;
-    return { error: badRequest(`${prefix}${fieldName(error.path)}`.replace(/\.$/, ''), error.message) };
+    const error = validate(candidate);
+    return error ? { error } : { value: candidate };
   };
 };
+
+/**
+ * A check of values against `schema`: undefined when valid, else the 400 naming the first offending field (after
+ * `prefix`), as the routes answer it.
+ */
+export function compileCheck(schema: TSchema, prefix = ''): (value: unknown) => ExecutorError | undefined {
+  const check = TypeCompiler.Compile(schema);
+  return (value: unknown) => {
+    if (check.Check(value)) return undefined;
+    const first = check.Errors(value).First();
+    const error = first ? explain(first) : { path: '', message: 'invalid' };
+    return badRequest(`${prefix}${fieldName(error.path)}`.replace(/\.$/, ''), error.message);
+  };
+}
 
 /** Inside a union, the most specific branch error (a failed bound beats a wrong type); `errorMessage` wins. */
 function explain(error: ValueError): { path: string; message: string } {

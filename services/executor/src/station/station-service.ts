@@ -5,6 +5,7 @@ import {
   detectStationStream,
   type StationSample,
 } from '../detection/detect-station-stream.js';
+import { readDetectionBlock } from '../detection/detection-block.js';
 import { type DetectorBackend, initializeStation } from '../detection/initialize-station.js';
 import { stateNotReady, stateWriteFailed, stationNotInitialized } from '../errors.js';
 import { KeyedSerialQueue } from './keyed-serial-queue.js';
@@ -108,6 +109,11 @@ export class StationService implements Stations {
         await this.options.store.save(toRecord(station));
       });
     });
+  }
+
+  async detectBlock(body: string): Promise<BlockResult> {
+    const block = readDetectionBlock(body);
+    return this.detect(block.id, block.samples);
   }
 
   /** Applies one block and persists state, outbox entries and history before resolving. */

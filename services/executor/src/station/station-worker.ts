@@ -7,12 +7,12 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { StreamDetectorOptions } from '@outliers/core';
 import type { Config } from '../config.js';
 import { coreDetectorBackend } from '../detection/core-detector-backend.js';
-import type { StationSample } from '../detection/detect-station-stream.js';
+import { readDetectionBlock } from '../detection/detection-block.js';
 import { ExecutorError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { configuredDispatcher, configuredService, configuredStore } from './configured.js';
-import type { Shard } from './disk-station-store.js';
-import type { StationCall, StationReply } from './station-workers.js';
+import { type Shard, shardOf } from './disk-station-store.js';
+import type { DetectBlockReply, StationCall, StationReply } from './station-workers.js';
 
 const { config, shard } = workerData as { config: Config; shard: Shard };
 const logger = createLogger(config).child({ shard: shard.index });
@@ -24,8 +24,11 @@ const port = parentPort!;
 const calls = {
   initialize: (id: string, variables: [string, StreamDetectorOptions][]) =>
     service.initialize(id, new Map(variables)),
-  detect: async (id: string, samples: StationSample[]) => {
-    const { outliers, skipped } = await service.detect(id, samples);
+  detectBlock: async (body: string): Promise<DetectBlockReply> => {
+    const block = readDetectionBlock(body);
+    const owner = shardOf(block.id, shard.count);
+    if (owner !== shard.index) return { rerouteTo: owner };
+    const { outliers, skipped } = await service.detect(block.id, block.samples);
     return { outliers, skipped };
   },
   list: () => service.list(),

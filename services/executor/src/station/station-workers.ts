@@ -2,7 +2,8 @@ import { Worker } from 'node:worker_threads';
 import type { StreamDetectorOptions } from '@outliers/core';
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { Config } from '../config.js';
-import type { StationSample } from '../detection/detect-station-stream.js';
+import type { BlockResult } from '../detection/detect-station-stream.js';
+import { scanStationId } from '../detection/detection-block.js';
 import { ExecutorError, stateNotReady } from '../errors.js';
 import { workerEntry } from '../worker-entry.js';
 import { shardOf } from './disk-station-store.js';
@@ -13,9 +14,11 @@ import type { StationDescription, Stations } from './stations.js';
 /** A call to a station worker, and its reply (`size`: the worker's station count after it). */
 export interface StationCall {
   call: number;
-  op: 'initialize' | 'detect' | 'list' | 'describe' | 'history' | 'close';
+  op: 'initialize' | 'detectBlock' | 'list' | 'describe' | 'history' | 'close';
   args: unknown[];
 }
+/** A thread's answer to detectBlock: the block's result, or the shard that owns the station (see scanStationId). */
+export type DetectBlockReply = Pick<BlockResult, 'outliers' | 'skipped'> | { rerouteTo: number };
 export type StationReply =
   | { call: number; size: number; value: unknown }
   | { call: number; size: number; error: { code: string; statusCode: number; message: string } };
@@ -96,8 +99,19 @@ export class StationWorkers implements Stations {
     await this.call(this.shardFor(id), 'initialize', id, [...variables]);
   }
 
-  detect(id: string, samples: readonly StationSample[]) {
-    return this.call(this.shardFor(id), 'detect', id, samples) as ReturnType<Stations['detect']>;
+  /**
+   * Sends the body's text to the thread of its station (found by scanStationId, or by parsing when the scan cannot
+   * tell; a body without an id goes to any thread, which answers its 400), which reads, checks and applies it.
+   */
+  async detectBlock(body: string): Promise<Pick<BlockResult, 'outliers' | 'skipped'>> {
+    const id = scanStationId(body) ?? parsedStationId(body);
+    const first = id === undefined ? this.shards[0]! : this.shardFor(id);
+    const reply = (await this.call(first, 'detectBlock', body)) as DetectBlockReply;
+    if (!('rerouteTo' in reply)) return reply;
+    // The owner of the id the thread read applies the block (it never reroutes).
+    return this.call(this.shards[reply.rerouteTo]!, 'detectBlock', body) as Promise<
+      Pick<BlockResult, 'outliers' | 'skipped'>
+    >;
   }
 
   async list(): Promise<StationSummary[]> {
@@ -133,5 +147,15 @@ export class StationWorkers implements Stations {
       shard.waiting.set(call, { resolve, reject });
       shard.worker.postMessage({ call, op, args } satisfies StationCall);
     });
+  }
+}
+
+/** The body's `id_estacio` when it is JSON with a string there; undefined otherwise. */
+function parsedStationId(body: string): string | undefined {
+  try {
+    const id = (JSON.parse(body) as { id_estacio?: unknown } | null)?.id_estacio;
+    return typeof id === 'string' ? id : undefined;
+  } catch {
+    return undefined;
   }
 }

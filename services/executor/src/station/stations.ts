@@ -1,6 +1,6 @@
 import type { StreamDetectorOptions } from '@outliers/core';
 import type { Static } from '@sinclair/typebox';
-import type { BlockResult, StationSample } from '../detection/detect-station-stream.js';
+import type { BlockResult } from '../detection/detect-station-stream.js';
 import type { StationDetail } from '../schemas/stations.js';
 import type { Station, StationSummary } from './station-state.js';
 import type { HistoryPage } from './station-store.js';
@@ -14,8 +14,11 @@ export interface Stations {
   /** Starts reading the station index; idempotent. */
   load(): Promise<void>;
   initialize(id: string, variables: ReadonlyMap<string, StreamDetectorOptions>): Promise<void>;
-  /** Applies one block; resolves once state, outbox and history are persisted. */
-  detect(id: string, samples: readonly StationSample[]): Promise<Pick<BlockResult, 'outliers' | 'skipped'>>;
+  /**
+   * Reads a /detection body (readDetectionBlock: 400 naming the field) and applies the block; resolves once state,
+   * outbox and history are persisted.
+   */
+  detectBlock(body: string): Promise<Pick<BlockResult, 'outliers' | 'skipped'>>;
   /** Summaries of every station, in a stable order. */
   list(): Promise<StationSummary[]>;
   /** The station's detail view; undefined when unknown. */

@@ -1,5 +1,7 @@
-import { open, readdir, truncate } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, open, readdir, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DiskStationStore } from '../src/station/disk-station-store.js';
@@ -64,6 +66,31 @@ describe('DiskStationStore', () => {
     await handle.write(Buffer.from('garbage'), 0, 7, 25);
     await handle.close();
     expect((await store().load('s'))?.blocks).toBe(3);
+  });
+
+  it('reads the JSON slots of earlier releases, then writes its own format beside them', async () => {
+    // Slot layout of "OTS2": magic, sequence (f64), summary and body lengths, their CRC-32s, summary, body.
+    const old = record('s', 7);
+    const summary = Buffer.from(JSON.stringify({ id: 's', blocks: 7, variables: [], updatedAt: 't' }));
+    const body = Buffer.from(JSON.stringify(old));
+    const header = Buffer.alloc(28);
+    header.writeUInt32LE(0x3253544f, 0);
+    header.writeDoubleLE(7, 4);
+    header.writeUInt32LE(summary.length, 12);
+    header.writeUInt32LE(body.length, 16);
+    header.writeUInt32LE(crc32(summary), 20);
+    header.writeUInt32LE(crc32(body), 24);
+    await mkdir(join(dir.path, 'stations'), { recursive: true });
+    const key = createHash('sha256').update('s').digest('hex');
+    await writeFile(join(dir.path, 'stations', `${key}.1`), Buffer.concat([header, summary, body]));
+
+    const a = store();
+    expect((await a.loadIndex()).map((s) => s.blocks)).toEqual([7]);
+    expect(await a.load('s')).toEqual(old);
+    await a.save(record('s', 8));
+    expect((await store().load('s'))?.blocks).toBe(8);
+    // The new record went to the other slot: the old one is still intact.
+    expect((await readdir(join(dir.path, 'stations'))).sort()).toEqual([`${key}.0`, `${key}.1`]);
   });
 
   it('keeps a bounded history and drops uncommitted entries', async () => {

@@ -5,7 +5,7 @@
  * variables (30,000 detectors, all past warm-up) and the time to reload them after a restart.
  *
  *   pnpm --filter @outliers/executor bench
- *   env: BENCH_SECONDS, BENCH_STATIONS, BENCH_CONNECTIONS, BENCH_BACKENDS (stand-in,core; empty: memory only),
+ *   env: BENCH_SECONDS, BENCH_WARMUP_SECONDS, BENCH_STATIONS, BENCH_CONNECTIONS, BENCH_BACKENDS (stand-in,core; empty: memory only),
  *   BENCH_MEMORY (0: skip), BENCH_MEMORY_STATIONS, BENCH_NODE_ARGS; executor keys (e.g. MAX_RESIDENT_STATIONS)
  *   pass through to the executor.
  */
@@ -17,6 +17,8 @@ import autocannon from 'autocannon';
 import { cpuSeconds, rssMiB, startExecutor } from './executor-process.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
+/** Load before the measured run: JIT warm, and every station past its first outlier (which creates its history). */
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
 const STATIONS = Number(process.env.BENCH_STATIONS ?? 2000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const MEMORY_STATIONS = Number(process.env.BENCH_MEMORY_STATIONS ?? 10_000);
@@ -138,32 +140,33 @@ async function throughput(backend: Backend): Promise<void> {
     };
     // Bodies for up to PREPARED_PER_SECOND requests/s are made before the clock starts: making them is the load
     // generator's work, which would otherwise take CPU from the executor on a 2-core machine.
-    const prepared = Array.from({ length: SECONDS * PREPARED_PER_SECOND }, nextBody);
+    const prepared = Array.from({ length: (WARMUP_SECONDS + SECONDS) * PREPARED_PER_SECOND }, nextBody);
     let calls = 0;
+    const load = (duration: number) =>
+      autocannon({
+        url: `${url}/detection`,
+        method: 'POST',
+        connections: CONNECTIONS,
+        duration,
+        headers: { 'content-type': 'application/json' },
+        requests: [{ setupRequest: (req) => ({ ...req, body: prepared[calls++] ?? nextBody() }) }],
+      });
+    const warmedBlocks = WARMUP_SECONDS > 0 ? (await load(WARMUP_SECONDS))['2xx'] : 0;
     const cpuBefore = cpuSeconds(child.pid!);
     const mainBefore = cpuSeconds(child.pid!, true);
     const loadBefore = process.cpuUsage();
-    const result = await autocannon({
-      url: `${url}/detection`,
-      method: 'POST',
-      connections: CONNECTIONS,
-      duration: SECONDS,
-      headers: { 'content-type': 'application/json' },
-      requests: [
-        {
-          setupRequest: (req) => ({ ...req, body: prepared[calls++] ?? nextBody() }),
-        },
-      ],
-    });
-    const load = process.cpuUsage(loadBefore);
+    const result = await load(SECONDS);
+    const loadCpu = process.cpuUsage(loadBefore);
     const ok = result['2xx'];
     // The machine is shared: CPU per request is the figure that does not depend on the neighbours' load.
     const cpuMsPerRequest = ((cpuSeconds(child.pid!) - cpuBefore) * 1000) / (ok + result.non2xx);
     const mainMsPerRequest = ((cpuSeconds(child.pid!, true) - mainBefore) * 1000) / (ok + result.non2xx);
     const samplesPerSecond = (ok * BLOCK) / (result.duration || SECONDS);
-    // Every block has a validate delivery: how long after the load the data server has them all.
+    // Every block (fed, warm-up, measured) has a validate delivery: how long after the load the data server has
+    // as many deliveries.
+    const blocks = STATIONS + warmedBlocks + ok;
     const drainStart = performance.now();
-    while ((await receiver.count()) < ok && performance.now() - drainStart < 30_000) {
+    while ((await receiver.count()) < blocks && performance.now() - drainStart < 30_000) {
       await new Promise((r) => setTimeout(r, 50));
     }
     const deliveriesCaughtUpSeconds = Number(((performance.now() - drainStart) / 1000).toFixed(1));
@@ -187,7 +190,7 @@ async function throughput(backend: Backend): Promise<void> {
           executorMainThreadMsPerRequest: Number(mainMsPerRequest.toFixed(2)),
           // The load generator shares the cores (the data server too, in its own process).
           loadGeneratorCpuMsPerRequest: Number(
-            ((load.user + load.system) / 1000 / (ok + result.non2xx)).toFixed(2),
+            ((loadCpu.user + loadCpu.system) / 1000 / (ok + result.non2xx)).toFixed(2),
           ),
           bodiesMadeDuringRun: Math.max(0, calls - prepared.length),
           latencyMs: {

@@ -9,10 +9,14 @@
  *   thresholds with the change in path length across each; the per-tree runs, already sorted, are merged
  *   pairwise (O(N log trees) for N thresholds) instead of sorted and binary-searched;
  * - the table is stored in float32: breakpoints relative to the training minimum (so their resolution is 2^-24
- *   of the data's spread, not of its magnitude) and scores (resolution 6e-8). Where neighbouring float32 scores
- *   are equal the breakpoint is dropped. 8 bytes per breakpoint: about 2.7 KiB for 16 trees on 64 samples.
+ *   of the data's spread, not of its magnitude) and mean path lengths (relative resolution 6e-8), turned into a
+ *   score only when one is looked up: a fit makes hundreds of steps and a detector looks up one or two before the
+ *   next fit, so the exponential is not taken per step (it was a third of the fit). Where neighbouring float32
+ *   path lengths are equal the breakpoint is dropped. 8 bytes per breakpoint: about 2.7 KiB for 16 trees on 64
+ *   samples.
  *
- * Scores equal `Math.fround(forest.scoreOne(x))` except within float32 rounding of a breakpoint.
+ * Scores equal `forest.scoreOne(x)` up to the float32 rounding of the mean path length (relative error below
+ * 1e-7), except within float32 rounding of a breakpoint.
  */
 import { Random } from '../random.js';
 import { anomalyScorer } from './average-path-length.js';
@@ -37,17 +41,19 @@ export class ScoreTable {
   /**
    * @param origin subtracted from x before the lookup (the training minimum)
    * @param breakpoints increasing thresholds relative to `origin`
-   * @param values breakpoints + 1 scores: `values[k]` holds on (b_{k-1}, b_k]
+   * @param lengths breakpoints + 1 mean path lengths: `lengths[k]` holds on (b_{k-1}, b_k]
+   * @param score the anomaly score of a mean path length (anomalyScorer of the subsample size)
    */
   constructor(
     readonly origin: number,
     readonly breakpoints: Float32Array,
-    readonly values: Float32Array,
+    readonly lengths: Float32Array,
+    private readonly score: (meanPathLength: number) => number,
   ) {}
 
   /** The score at x. */
   at(x: number): number {
-    return this.values[lowerBound(this.breakpoints, x - this.origin)]!;
+    return this.score(this.lengths[lowerBound(this.breakpoints, x - this.origin)]!);
   }
 
   get size(): number {
@@ -55,7 +61,7 @@ export class ScoreTable {
   }
 
   get byteLength(): number {
-    return this.breakpoints.byteLength + this.values.byteLength;
+    return this.breakpoints.byteLength + this.lengths.byteLength;
   }
 }
 
@@ -98,9 +104,9 @@ class ForestBuilder {
   private bucketStarts = new Int32Array(0);
   private sortedKeys = new Float64Array(0);
   private sortedDeltas = new Float64Array(0);
-  /** The table being built: breakpoints and values, copied out at their final size. */
+  /** The table being built: breakpoints and mean path lengths, copied out at their final size. */
   private float32Keys = new Float32Array(0);
-  private float32Values = new Float32Array(1);
+  private float32Lengths = new Float32Array(1);
   /** Leaf path length h at `depth * (psi + 1) + size` (leafPathLength is a log and a rounding). */
   private leafLengths = new Float64Array(0);
   private leafPsi = -1;
@@ -153,7 +159,7 @@ class ForestBuilder {
   }
 
   /**
-   * Sorts the thresholds by bucket and key, then turns running path length sums into float32 scores:
+   * Sorts the thresholds by bucket and key, then turns running path length sums into float32 mean path lengths:
    * breakpoints relative to the training minimum.
    */
   table(score: (meanPathLength: number) => number): ScoreTable {
@@ -161,26 +167,26 @@ class ForestBuilder {
     const { sortedKeys: keys, sortedDeltas: deltas, count, trees } = this;
     const origin = this.sorted[0]!;
     const breakpoints = this.float32Keys;
-    const values = this.float32Values;
+    const lengths = this.float32Lengths;
     let sum = this.base;
-    values[0] = score(sum / trees);
+    lengths[0] = sum / trees;
     let previousSum = sum;
     let kept = 0;
     for (let i = 0; i < count; i++) {
       sum += deltas[i]!;
       // Several trees may split at one threshold: only the sum after the last counts. An unchanged sum gives
-      // the same score as the last kept one.
+      // the same length as the last kept one.
       if ((i + 1 < count && keys[i + 1] === keys[i]) || sum === previousSum) continue;
       previousSum = sum;
-      const value = Math.fround(score(sum / trees));
-      if (value === values[kept]) continue;
+      const value = Math.fround(sum / trees);
+      if (value === lengths[kept]) continue;
       const at = Math.fround(keys[i]! - origin);
       // A breakpoint that float32 cannot tell from the previous one bounds an empty interval: replace it.
       if (kept > 0 && at === breakpoints[kept - 1]) kept--;
       breakpoints[kept] = at;
-      values[++kept] = value;
+      lengths[++kept] = value;
     }
-    return new ScoreTable(origin, breakpoints.slice(0, kept), values.slice(0, kept + 1));
+    return new ScoreTable(origin, breakpoints.slice(0, kept), lengths.slice(0, kept + 1), score);
   }
 
   private reserve(n: number, thresholds: number): void {
@@ -201,7 +207,7 @@ class ForestBuilder {
       this.sortedKeys = new Float64Array(thresholds);
       this.sortedDeltas = new Float64Array(thresholds);
       this.float32Keys = new Float32Array(thresholds);
-      this.float32Values = new Float32Array(thresholds + 1);
+      this.float32Lengths = new Float32Array(thresholds + 1);
     }
   }
 

@@ -1,9 +1,10 @@
-import { close, fdatasync, open, write } from 'node:fs';
+import { close, fdatasync, open, write, writev } from 'node:fs';
 import { promisify } from 'node:util';
 
 const openAsync = promisify(open);
 const closeAsync = promisify(close);
 const writeAsync = promisify(write);
+const writevAsync = promisify(writev);
 const fdatasyncAsync = promisify(fdatasync);
 
 interface OpenFile {
@@ -23,11 +24,15 @@ export class OpenFiles {
 
   constructor(private readonly limit: number) {}
 
-  /** Writes `data` at `position` (in place), creating the file if missing; null appends. */
-  async write(path: string, data: Buffer, position: number | null, sync: boolean): Promise<void> {
+  /**
+   * Writes `data` (one buffer, or several in one `pwritev`) at `position` (in place), creating the file if missing;
+   * null appends.
+   */
+  async write(path: string, data: Buffer | Buffer[], position: number | null, sync: boolean): Promise<void> {
     const file = await this.acquire(path, position === null ? 'a' : 'r+');
     try {
-      await writeAsync(file.fd, data, 0, data.length, position);
+      if (Array.isArray(data)) await writevAsync(file.fd, data, position ?? undefined);
+      else await writeAsync(file.fd, data, 0, data.length, position);
       if (sync) await fdatasyncAsync(file.fd);
     } finally {
       file.users--;

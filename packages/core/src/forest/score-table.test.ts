@@ -22,19 +22,22 @@ describe('fitScoreTable', () => {
     [16, 64, 128],
     [16, 64, 64],
     [5, 256, 300],
-  ])('scores as IsolationForest(trees %i, psi %i) on %i values does, to float32 precision', (trees, psi, n) => {
-    const random = new Random(n);
-    const values = Float64Array.from({ length: n }, () => 100 + random.normal(0, 3));
-    values[7] = values[3]!; // ties
-    for (const seed of [1, 2, 3]) {
-      const forest = new IsolationForest({ trees, sampleSize: psi, maxTrainingRows: n, seed }).fit(values);
-      const table = fitScoreTable(values, { trees, sampleSize: psi, seed });
-      for (const x of probePoints(forest)) expectSameScore(table, forest, x);
-      // Float32 and merged equal steps make it smaller than the float64 step function.
-      expect(table.size).toBeLessThanOrEqual(forest.breakpointCount);
-      expect(table.byteLength).toBe(8 * table.size + 4);
-    }
-  });
+  ])(
+    'scores as IsolationForest(trees %i, psi %i) on %i values does, to float32 precision',
+    (trees, psi, n) => {
+      const random = new Random(n);
+      const values = Float64Array.from({ length: n }, () => 100 + random.normal(0, 3));
+      values[7] = values[3]!; // ties
+      for (const seed of [1, 2, 3]) {
+        const forest = new IsolationForest({ trees, sampleSize: psi, maxTrainingRows: n, seed }).fit(values);
+        const table = fitScoreTable(values, { trees, sampleSize: psi, seed });
+        for (const x of probePoints(forest)) expectSameScore(table, forest, x);
+        // Float32 and merged equal steps make it smaller than the float64 step function.
+        expect(table.size).toBeLessThanOrEqual(forest.breakpointCount);
+        expect(table.byteLength).toBe(8 * table.size + 4);
+      }
+    },
+  );
 
   it('keeps resolution on values of large magnitude and small spread', () => {
     const random = new Random(9);

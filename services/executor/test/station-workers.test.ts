@@ -3,7 +3,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { shardOf } from '../src/station/disk-station-store.js';
-import { block, tempDir, testConfig, timestamps } from './support/helpers.js';
+import { block, postJsonText, tempDir, testConfig, timestamps } from './support/helpers.js';
 
 /** Enough stations that both shards of two workers hold some. */
 const IDS = Array.from({ length: 8 }, (_, i) => `ws_${i}`);
@@ -97,12 +97,7 @@ describe('stations in worker threads', () => {
     const payload =
       `{"extra":{"id_estacio":${JSON.stringify(decoy)}},"id_estaci\\u006f":${JSON.stringify(target)},` +
       `"numero_mostres":${numero_mostres},"mostres":${JSON.stringify(mostres)}}`;
-    const res = await app.inject({
-      method: 'POST',
-      url: '/detection',
-      payload,
-      headers: { 'content-type': 'application/json' },
-    });
+    const res = await postJsonText(app, '/detection', payload);
     expect(res.statusCode).toBe(200);
     expect((await app.inject({ url: `/stations/${target}` })).json().variables.level.samples).toBe(192);
     expect((await app.inject({ url: `/stations/${decoy}` })).json().variables.level.samples).toBe(96);

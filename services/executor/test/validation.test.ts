@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { block, startApp, tempDir, testConfig, timestamps } from './support/helpers.js';
+import { block, postJsonText, startApp, tempDir, testConfig, timestamps } from './support/helpers.js';
 
 let dir: { path: string; remove: () => Promise<void> };
 let app: FastifyInstance;
@@ -74,24 +74,13 @@ describe('bad input is a 400 naming the field', () => {
   it('rejects a non-finite number (1e400 parses to Infinity)', async () => {
     const payload =
       '{"id_estacio":"s","numero_mostres":1,"mostres":[{"timestamp":"2021-01-01 00:00:00","v":1e400}]}';
-    const res = await app.inject({
-      method: 'POST',
-      url: '/detection',
-      payload,
-      headers: { 'content-type': 'application/json' },
-    });
+    const res = await postJsonText(app, '/detection', payload);
     expect(res.statusCode).toBe(400);
     expect(res.json().message).toMatch(/^mostres\[0\]\.v/);
   });
 
   it('rejects malformed JSON and an oversized body with 400', async () => {
-    const headers = { 'content-type': 'application/json' };
-    const broken = await app.inject({
-      method: 'POST',
-      url: '/detection',
-      payload: '{"id_estacio":',
-      headers,
-    });
+    const broken = await postJsonText(app, '/detection', '{"id_estacio":');
     expect(broken.statusCode).toBe(400);
     const big = block('s', timestamps(200), { v: Array.from({ length: 200 }, () => 1.25) });
     const res = await app.inject({ method: 'POST', url: '/detection', payload: big });

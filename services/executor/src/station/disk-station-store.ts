@@ -143,7 +143,7 @@ export class DiskStationStore implements StationStore {
       await this.writeAtomic(path, serializeHistory(kept));
       count = kept.length;
     }
-    await this.files.write(path, Buffer.from(serializeHistory(entries), 'utf8'), null, this.options.fsync);
+    await this.files.write(path, [Buffer.from(serializeHistory(entries), 'utf8')], null, this.options.fsync);
     count += entries.length;
     if (count > this.options.historyLimit * 1.5) {
       const kept = (await this.readHistoryFile(path)).slice(-this.options.historyLimit);

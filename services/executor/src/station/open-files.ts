@@ -1,9 +1,8 @@
-import { close, fdatasync, open, write, writev } from 'node:fs';
+import { close, fdatasync, open, writev } from 'node:fs';
 import { promisify } from 'node:util';
 
 const openAsync = promisify(open);
 const closeAsync = promisify(close);
-const writeAsync = promisify(write);
 const writevAsync = promisify(writev);
 const fdatasyncAsync = promisify(fdatasync);
 
@@ -24,15 +23,11 @@ export class OpenFiles {
 
   constructor(private readonly limit: number) {}
 
-  /**
-   * Writes `data` (one buffer, or several in one `pwritev`) at `position` (in place), creating the file if missing;
-   * null appends.
-   */
-  async write(path: string, data: Buffer | Buffer[], position: number | null, sync: boolean): Promise<void> {
+  /** Writes `data` (in one `pwritev`) at `position` (in place), creating the file if missing; null appends. */
+  async write(path: string, data: Buffer[], position: number | null, sync: boolean): Promise<void> {
     const file = await this.acquire(path, position === null ? 'a' : 'r+');
     try {
-      if (Array.isArray(data)) await writevAsync(file.fd, data, position ?? undefined);
-      else await writeAsync(file.fd, data, 0, data.length, position);
+      await writevAsync(file.fd, data, position ?? undefined);
       if (sync) await fdatasyncAsync(file.fd);
     } finally {
       file.users--;

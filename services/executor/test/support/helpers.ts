@@ -3,7 +3,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import pino from 'pino';
 import { buildApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
@@ -28,6 +28,15 @@ export async function startApp(
   await app.ready();
   await app.stations.load();
   return app;
+}
+
+/** POSTs `text` as it is, as application/json (for bodies a serialiser would not write: escapes, 1e400, torn). */
+export function postJsonText(
+  app: FastifyInstance,
+  url: string,
+  text: string,
+): Promise<LightMyRequestResponse> {
+  return app.inject({ method: 'POST', url, payload: text, headers: { 'content-type': 'application/json' } });
 }
 
 export interface Received {

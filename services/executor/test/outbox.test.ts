@@ -60,6 +60,20 @@ describe('results to the data server', () => {
     },
   );
 
+  it('posts under the path of an endpoint that has one', async () => {
+    app = await startApp(
+      testConfig({ STATE_DIR: dir.path, DATA_SERVER_ENDPOINT: `${receiver.url}/data-server//` }),
+    );
+    await post('/initialize', { id_estacio: 'station_1', variables: { var_1: 8 } });
+    const t = timestamps(8);
+    await post('/detection', block('station_1', t, { var_1: [1, 1, 1, 1, 1, 100, 1, 1] }));
+    await receiver.waitFor((r) => r.length === 2);
+    expect(receiver.requests.map((r) => r.path)).toEqual([
+      '/data-server/outliers',
+      '/data-server/outliers/validate',
+    ]);
+  });
+
   it('delivers every outlier, in order, after an outage, duplicates only under the same key', async () => {
     await receiver.stop();
     app = await startApp(config());

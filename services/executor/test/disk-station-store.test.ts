@@ -108,4 +108,17 @@ describe('DiskStationStore', () => {
     await b.appendHistory('s', [entry(6)]);
     expect((await b.readHistory('s', 0, 100, 7)).entries.map((e) => e.n)).toEqual([3, 4, 5, 6]);
   });
+
+  it.each([
+    ['a torn line', '{"n":2,"block":2,"vari'],
+    ['a whole entry without its newline', '{"n":2,"block":2,"variable":"v","date":"d2","score":1}'],
+  ])('appends after %s left by a crash without losing the new entries', async (_, torn) => {
+    const entry = (n: number) => ({ n, block: n, variable: 'v', date: `d${n}`, score: 1 });
+    await store().appendHistory('s', [entry(0), entry(1)]);
+    const key = createHash('sha256').update('s').digest('hex');
+    await writeFile(join(dir.path, 'history', `${key}.jsonl`), torn, { flag: 'a' });
+    const b = store();
+    await b.appendHistory('s', [entry(2), entry(3)]);
+    expect((await b.readHistory('s', 0, 100, 4)).entries).toEqual([0, 1, 2, 3].map(entry));
+  });
 });

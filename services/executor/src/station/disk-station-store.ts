@@ -139,14 +139,16 @@ export class DiskStationStore implements StationStore {
     let count = this.historyCounts.get(id);
     if (count === undefined) {
       // First touch in this process: drop entries a crash left uncommitted (numbered from `first.n` on).
-      const kept = (await this.readHistoryFile(path)).filter((e) => e.n < first.n);
-      await this.writeAtomic(path, serializeHistory(kept));
+      const { entries: all, intact } = await this.readHistoryFile(path);
+      const kept = all.filter((e) => e.n < first.n);
+      // Rewritten only when a crash left something to drop: a new or intact file gets the append alone.
+      if (!intact || kept.length < all.length) await this.writeAtomic(path, serializeHistory(kept));
       count = kept.length;
     }
     await this.files.write(path, [Buffer.from(serializeHistory(entries), 'utf8')], null, this.options.fsync);
     count += entries.length;
     if (count > this.options.historyLimit * 1.5) {
-      const kept = (await this.readHistoryFile(path)).slice(-this.options.historyLimit);
+      const kept = (await this.readHistoryFile(path)).entries.slice(-this.options.historyLimit);
       await this.writeAtomic(path, serializeHistory(kept));
       count = kept.length;
     }
@@ -154,7 +156,7 @@ export class DiskStationStore implements StationStore {
   }
 
   async readHistory(id: string, cursor: number, limit: number, committedNext: number): Promise<HistoryPage> {
-    const all = await this.readHistoryFile(this.historyPath(id));
+    const all = (await this.readHistoryFile(this.historyPath(id))).entries;
     const visible = all.filter((e) => e.n >= cursor && e.n < committedNext);
     const entries = visible.slice(0, limit);
     const last = entries.at(-1);
@@ -187,25 +189,29 @@ export class DiskStationStore implements StationStore {
     return (best.json ? JSON.parse(best.body.toString('utf8')) : deserialize(best.body)) as StationRecord;
   }
 
-  /** Parses a history file; a torn last line (kill -9 mid-append, never acknowledged) is ignored. */
-  private async readHistoryFile(path: string): Promise<HistoryEntry[]> {
+  /**
+   * Parses a history file; a torn last line (kill -9 mid-append, never acknowledged) is ignored. `intact`: every
+   * line whole and the file ending with a newline (or empty or missing), so an append cannot extend a torn line.
+   */
+  private async readHistoryFile(path: string): Promise<{ entries: HistoryEntry[]; intact: boolean }> {
     let text: string;
     try {
       text = await readFile(path, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { entries: [], intact: true };
       throw err;
     }
     const entries: HistoryEntry[] = [];
+    let intact = text === '' || text.endsWith('\n');
     for (const line of text.split('\n')) {
       if (line === '') continue;
       try {
         entries.push(JSON.parse(line) as HistoryEntry);
       } catch {
-        // torn line
+        intact = false;
       }
     }
-    return entries;
+    return { entries, intact };
   }
 
   private async writeAtomic(path: string, data: string): Promise<void> {

@@ -6,7 +6,8 @@
  * again with a JSON body carrying `data` as JSON. The executor uses METRIC_WORKERS from the environment (default:
  * one worker thread per core). A calibration line first: the worker part of a shallow request, timed in this process.
  *
- *   node --conditions=source --import tsx bench/druid-query.ts      (BENCH_SECONDS, BENCH_CONNECTIONS)
+ *   pnpm build && node --conditions=source --import tsx bench/druid-query.ts      (BENCH_SECONDS, BENCH_CONNECTIONS)
+ * The executor runs from its build, as `pnpm start` runs it; this script's own imports come from the sources.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

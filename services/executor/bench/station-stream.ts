@@ -4,7 +4,7 @@
  * stations, and a node:http data server receives the outbox deliveries. Then the memory of 10,000 stations × 3
  * variables (30,000 detectors, all past warm-up) and the time to reload them after a restart.
  *
- *   pnpm --filter @outliers/executor bench
+ *   pnpm build && pnpm --filter @outliers/executor bench      (the executor runs from its build, as `pnpm start`)
  *   env: BENCH_SECONDS, BENCH_WARMUP_SECONDS, BENCH_STATIONS, BENCH_CONNECTIONS, BENCH_BACKENDS (stand-in,core; empty: memory only),
  *   BENCH_MEMORY (0: skip), BENCH_MEMORY_STATIONS, BENCH_NODE_ARGS; executor keys (e.g. MAX_RESIDENT_STATIONS)
  *   pass through to the executor.
@@ -92,7 +92,7 @@ async function startReceiver(): Promise<{
 type Backend = 'core' | 'stand-in';
 
 function startBackend(env: Record<string, string>, backend: Backend = 'core') {
-  return startExecutor(env, backend === 'core' ? 'src/server.ts' : 'bench/stand-in-server.ts');
+  return backend === 'core' ? startExecutor(env) : startExecutor(env, 'bench/stand-in-server.ts');
 }
 
 async function post(url: string, path: string, body: string): Promise<void> {

@@ -11,6 +11,7 @@ import Fastify, {
 import pino, { type Logger } from 'pino';
 import type { Config } from './config.js';
 import type { DetectorBackend } from './detection/initialize-station.js';
+import connectionDrainPlugin from './plugins/connection-drain.js';
 import druidClientPlugin from './plugins/druid-client.js';
 import modelStorePlugin from './plugins/model-store.js';
 import outboxPlugin from './plugins/outbox.js';
@@ -58,6 +59,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const backend = deps.backend ?? (await import('./detection/core-detector-backend.js')).coreDetectorBackend;
 
   // External
+  await app.register(connectionDrainPlugin);
   await app.register(swaggerPlugin);
   // Application decorators
   await app.register(stationServicePlugin, {

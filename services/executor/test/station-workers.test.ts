@@ -1,3 +1,4 @@
+import type { Worker } from 'node:worker_threads';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -125,5 +126,44 @@ describe('stations in worker threads', () => {
     });
     // Past the hold-off of the first alarm (64 samples).
     expect(res.json().outliers).toEqual([{ variable: 'level', dates: [next[80]] }]);
+  });
+});
+
+describe('a station thread that dies', () => {
+  it('is replaced: its stations answer 503 meanwhile (never a hung request), then continue from disk', async () => {
+    const dir = await tempDir();
+    const app = await startWorkersApp(dir.path);
+    try {
+      const id = IDS[1]!;
+      const times = timestamps(192);
+      const post = (payload: object) => app.inject({ method: 'POST', url: '/detection', payload });
+      await app.inject({
+        method: 'POST',
+        url: '/initialize',
+        payload: { id_estacio: id, variables: { level: 64 } },
+      });
+      expect((await post(block(id, times.slice(0, 96), { level: levels(96, 200) }))).statusCode).toBe(200);
+
+      const { shards } = app.stations as unknown as { shards: { worker: Worker | null }[] };
+      await shards[shardOf(id, 2)]!.worker!.terminate();
+      const meanwhile = await post(block(id, times.slice(96), { level: levels(96, 80) }));
+      expect(meanwhile.statusCode).toBe(503);
+      expect((await app.inject({ url: '/ready' })).statusCode).toBe(503);
+
+      await expect
+        .poll(async () => (await app.inject({ url: '/ready' })).statusCode, { timeout: 10_000 })
+        .toBe(200);
+      // The client re-sends the block that got 503; the new thread has the station's state from disk.
+      const again = await post(block(id, times.slice(96), { level: levels(96, 80) }));
+      expect(again.json()).toEqual({
+        status: 'Ok',
+        outliers: [{ variable: 'level', dates: [times[96 + 80]] }],
+        skipped: { missing: 0, stale: 0, unknown: 0 },
+      });
+      expect((await app.inject({ url: `/stations/${id}` })).json().variables.level.samples).toBe(192);
+    } finally {
+      await app.close();
+      await dir.remove();
+    }
   });
 });

@@ -25,62 +25,52 @@ export type StationReply =
 
 /** A worker thread and what the event loop knows of it. */
 interface ShardThread {
-  worker: Worker;
+  index: number;
+  /** Null while the thread is down, between its exit and its replacement. */
+  worker: Worker | null;
   size: number;
   loaded: boolean;
+  /** Replacements since the thread last loaded its stations: the next one waits longer (see RESTART_BASE_MS). */
+  restarts: number;
   waiting: Map<number, { resolve: (value: unknown) => void; reject: (error: unknown) => void }>;
 }
+
+/** A dead thread is replaced after RESTART_BASE_MS * 2^restarts, at most RESTART_MAX_MS (one that dies loading). */
+const RESTART_BASE_MS = 100;
+const RESTART_MAX_MS = 30_000;
 
 /**
  * The stations in worker threads (station-worker.ts), each thread owning the stations whose id hashes to its shard:
  * their detectors, state files and outbox deliveries. The event loop only parses, validates and routes, so blocks
  * of different stations are detected and persisted on several cores; a station's calls all go to one thread, in
  * order. Same behaviour as one StationService: the same store format (a restart may change the worker count), the
- * same errors.
+ * same errors. A thread that dies is replaced and reloads its stations from disk; meanwhile their calls get 503.
  */
 export class StationWorkers implements Stations {
   private readonly shards: ShardThread[];
+  private readonly entry = workerEntry('station-worker', import.meta.url);
   private nextCall = 0;
   private readonly loadedAll: Promise<void>;
+  private markLoaded!: () => void;
   private closing = false;
 
-  constructor(config: Config, count: number, logger: Logger) {
-    const { url, execArgv } = workerEntry('station-worker', import.meta.url);
-    let loaded = 0;
-    let markLoaded!: () => void;
+  constructor(
+    private readonly config: Config,
+    private readonly count: number,
+    private readonly logger: Logger,
+  ) {
     this.loadedAll = new Promise((resolve) => {
-      markLoaded = resolve;
+      this.markLoaded = resolve;
     });
-    this.shards = Array.from({ length: count }, (_, index) => {
-      const worker = new Worker(url, {
-        workerData: { config, shard: { index, count } },
-        ...(execArgv ? { execArgv } : {}),
-      });
-      const shard: ShardThread = { worker, size: 0, loaded: false, waiting: new Map() };
-      worker.on('message', (message: StationReply | { loaded: boolean; size: number }) => {
-        shard.size = message.size;
-        if ('loaded' in message) {
-          shard.loaded = message.loaded;
-          if (message.loaded && ++loaded === count) markLoaded();
-          return;
-        }
-        const waiting = shard.waiting.get(message.call);
-        shard.waiting.delete(message.call);
-        if ('error' in message) {
-          const { code, statusCode, message: text } = message.error;
-          waiting?.reject(new ExecutorError(code, statusCode, text));
-        } else waiting?.resolve(message.value);
-      });
-      // A dead thread takes its shard's stations with it: fail what waits, and stay not ready.
-      worker.on('error', (err) => logger.fatal({ err, shard: index }, 'station worker failed'));
-      worker.on('exit', (code) => {
-        shard.loaded = false;
-        for (const { reject } of shard.waiting.values()) reject(stateNotReady());
-        shard.waiting.clear();
-        if (!this.closing) logger.fatal({ code, shard: index }, 'station worker exited');
-      });
-      return shard;
-    });
+    this.shards = Array.from({ length: count }, (_, index) => ({
+      index,
+      worker: null,
+      size: 0,
+      loaded: false,
+      restarts: 0,
+      waiting: new Map(),
+    }));
+    for (const shard of this.shards) this.start(shard);
   }
 
   get ready(): boolean {
@@ -132,7 +122,7 @@ export class StationWorkers implements Stations {
     await Promise.all(
       this.shards.map(async (s) => {
         await this.call(s, 'close').catch(() => undefined);
-        await s.worker.terminate();
+        await s.worker?.terminate();
       }),
     );
   }
@@ -142,10 +132,55 @@ export class StationWorkers implements Stations {
   }
 
   private call(shard: ShardThread, op: StationCall['op'], ...args: unknown[]): Promise<unknown> {
+    const worker = shard.worker;
+    if (!worker) return Promise.reject(stateNotReady());
     const call = this.nextCall++;
     return new Promise((resolve, reject) => {
       shard.waiting.set(call, { resolve, reject });
-      shard.worker.postMessage({ call, op, args } satisfies StationCall);
+      worker.postMessage({ call, op, args } satisfies StationCall);
+    });
+  }
+
+  private start(shard: ShardThread): void {
+    const { url, execArgv } = this.entry;
+    const worker = new Worker(url, {
+      workerData: { config: this.config, shard: { index: shard.index, count: this.count } },
+      ...(execArgv ? { execArgv } : {}),
+    });
+    shard.worker = worker;
+    worker.on('message', (message: StationReply | { loaded: boolean; size: number }) => {
+      shard.size = message.size;
+      if ('loaded' in message) {
+        shard.loaded = message.loaded;
+        if (!message.loaded) return;
+        shard.restarts = 0;
+        if (this.shards.every((s) => s.loaded)) this.markLoaded();
+        return;
+      }
+      const waiting = shard.waiting.get(message.call);
+      shard.waiting.delete(message.call);
+      if ('error' in message) {
+        const { code, statusCode, message: text } = message.error;
+        waiting?.reject(new ExecutorError(code, statusCode, text));
+      } else waiting?.resolve(message.value);
+    });
+    worker.on('error', (err) => this.logger.error({ err, shard: shard.index }, 'station worker failed'));
+    worker.on('exit', (code) => {
+      shard.worker = null;
+      shard.loaded = false;
+      // What it was doing is unanswered: the clients re-send (a block already applied is then skipped as stale).
+      for (const { reject } of shard.waiting.values()) reject(stateNotReady());
+      shard.waiting.clear();
+      if (this.closing) return;
+      // Its stations are on disk: a new thread reloads them.
+      const delay = Math.min(RESTART_MAX_MS, RESTART_BASE_MS * 2 ** shard.restarts++);
+      this.logger.error(
+        { code, shard: shard.index, restartInMs: delay },
+        'station worker exited; replacing it',
+      );
+      setTimeout(() => {
+        if (!this.closing) this.start(shard);
+      }, delay).unref();
     });
   }
 }

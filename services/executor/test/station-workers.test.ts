@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import type { Worker } from 'node:worker_threads';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
@@ -161,6 +162,31 @@ describe('a station thread that dies', () => {
         skipped: { missing: 0, stale: 0, unknown: 0 },
       });
       expect((await app.inject({ url: `/stations/${id}` })).json().variables.level.samples).toBe(192);
+    } finally {
+      await app.close();
+      await dir.remove();
+    }
+  });
+});
+
+describe('a state directory that cannot be read', () => {
+  it.each(['0', '2'])('answers 503, not 500, with %s station threads', async (workers) => {
+    const dir = await tempDir();
+    // A file where the state directory should be: creating `stations/` under it fails.
+    const stateDir = `${dir.path}/not-a-directory`;
+    await writeFile(stateDir, '');
+    const app = await buildApp(testConfig({ STATE_DIR: stateDir, STATION_WORKERS: workers }), {
+      logger: pino({ level: 'silent' }),
+    });
+    try {
+      await app.ready();
+      const res = await app.inject({
+        method: 'POST',
+        url: '/initialize',
+        payload: { id_estacio: 'ws_0', variables: { level: 64 } },
+      });
+      expect([res.statusCode, res.json().code]).toEqual([503, 'EXECUTOR_STATE_NOT_READY']);
+      expect((await app.inject({ url: '/ready' })).statusCode).toBe(503);
     } finally {
       await app.close();
       await dir.remove();

@@ -184,7 +184,10 @@ export class StationService implements Stations {
   private async whenLoaded(): Promise<void> {
     if (this.loaded) return;
     if (!this.loading) throw stateNotReady();
-    await this.loading;
+    // A state directory that cannot be read is unavailable state, not a bug of the request (logged where loaded).
+    await this.loading.catch(() => {
+      throw stateNotReady();
+    });
   }
 
   /**

@@ -63,7 +63,8 @@ port.on('message', async ({ call, op, args }: StationCall) => {
 service.load().then(
   () => port.postMessage({ loaded: true, size: service.size }),
   (err: unknown) => {
+    // The thread ends (process.exit in a worker ends only the worker); the event loop starts another, later.
     logger.fatal({ err }, 'station state could not be loaded');
-    port.postMessage({ loaded: false, size: 0 });
+    process.exit(1);
   },
 );

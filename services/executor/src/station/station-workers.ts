@@ -148,11 +148,10 @@ export class StationWorkers implements Stations {
       ...(execArgv ? { execArgv } : {}),
     });
     shard.worker = worker;
-    worker.on('message', (message: StationReply | { loaded: boolean; size: number }) => {
+    worker.on('message', (message: StationReply | { loaded: true; size: number }) => {
       shard.size = message.size;
       if ('loaded' in message) {
-        shard.loaded = message.loaded;
-        if (!message.loaded) return;
+        shard.loaded = true;
         shard.restarts = 0;
         if (this.shards.every((s) => s.loaded)) this.markLoaded();
         return;

@@ -13,6 +13,8 @@ describe('parseForm', () => {
       '&&a=1&&',
       '=orphan&x==y',
       new URLSearchParams({ data: Buffer.from(`${'x'.repeat(5000)}?>~`).toString('base64') }).toString(),
+      'pad=QUI%3D&both=%41%2f%c3%a9%3d&ascii=%7E%7f%00end&upper=%2F%2f',
+      'last=%41&first=%41bc&only=%25',
     ];
     for (const body of bodies) {
       const expected: Record<string, string | string[]> = {};
@@ -26,6 +28,12 @@ describe('parseForm', () => {
 
   it('leaves a malformed escape as sent, and has no prototype to pollute', () => {
     expect(plain(parseForm('a=100%&b=%zz+x'))).toEqual({ a: '100%', b: '%zz x' });
+    // After escapes that decode, and before a UTF-8 escape: still the whole value as sent.
+    expect(plain(parseForm('a=%41%4&b=%41%C3%A9%zz&c=%E9'))).toEqual({
+      a: '%41%4',
+      b: '%41%C3%A9%zz',
+      c: '%E9',
+    });
     const form = parseForm('__proto__=x&constructor=y');
     expect(Object.getPrototypeOf(form)).toBeNull();
     expect(Object.entries(form)).toEqual([

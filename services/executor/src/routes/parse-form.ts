@@ -29,10 +29,42 @@ export function parseForm(input: string): Record<string, string | string[]> {
 
 function decodeComponent(text: string): string {
   const spaced = text.includes('+') ? text.replaceAll('+', ' ') : text;
-  if (!spaced.includes('%')) return spaced;
-  try {
-    return decodeURIComponent(spaced);
-  } catch {
-    return spaced;
+  let percent = spaced.indexOf('%');
+  if (percent === -1) return spaced;
+  // Escapes of ASCII characters are decoded piece by piece: a base64 field's padding (`%3D`) would otherwise cost
+  // a decodeURIComponent over all of a ~200 KiB field (1.5-1.8 ms) for the one escape at its end.
+  let decoded = '';
+  let from = 0;
+  while (percent !== -1) {
+    const code = hexByte(spaced, percent + 1);
+    if (code === -1) return spaced; // malformed: as decodeURIComponent's failure below
+    if (code >= 0x80) return decodeUtf8(spaced);
+    decoded += spaced.slice(from, percent) + String.fromCharCode(code);
+    from = percent + 3;
+    percent = spaced.indexOf('%', from);
   }
+  return decoded + spaced.slice(from);
+}
+
+/** Escapes of UTF-8 sequences, by the native decoder. */
+function decodeUtf8(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/** The byte of the two hex digits at `at`, or -1. */
+function hexByte(text: string, at: number): number {
+  const high = hexDigit(text.charCodeAt(at));
+  const low = hexDigit(text.charCodeAt(at + 1));
+  return high === -1 || low === -1 ? -1 : high * 16 + low;
+}
+
+function hexDigit(code: number): number {
+  if (code >= 48 && code <= 57) return code - 48; // 0-9
+  const lower = code | 0x20;
+  if (lower >= 97 && lower <= 102) return lower - 87; // a-f, A-F
+  return -1;
 }

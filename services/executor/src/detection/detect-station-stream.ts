@@ -33,12 +33,19 @@ export function detectStationStream(station: Station, samples: readonly StationS
   const dates = new Map<string, string[]>();
   const history: HistoryEntry[] = [];
   const skipped = { missing: 0, stale: 0, unknown: 0 };
+  // Indexed loops over arrays made once per block: iterating the Map (or for-of) per sample allocated an entry or
+  // iterator each step. Settled timestamps are dropped once per variable at the end (`settledTo`), not by a
+  // splice per sample.
+  const variables = [...station.variables];
+  const settledTo = variables.map(([, v]) => v.pendingStart);
 
   for (const sample of samples) {
     for (const name in sample.values) {
       if (sample.values[name] != null && !station.variables.has(name)) skipped.unknown++;
     }
-    for (const [name, v] of station.variables) {
+    for (let k = 0; k < variables.length; k++) {
+      const name = variables[k]![0];
+      const v = variables[k]![1];
       const value = sample.values[name];
       // Not `== null`: a variable called e.g. `toString` would read the prototype's function.
       if (typeof value !== 'number') {
@@ -56,7 +63,8 @@ export function detectStationStream(station: Station, samples: readonly StationS
       v.pending.push(sample.timestamp);
       const scored = v.detector.push(value);
       if (scored.length === 0) continue;
-      for (const s of scored) {
+      for (let i = 0; i < scored.length; i++) {
+        const s = scored[i]!;
         if (!s.outlier) continue;
         const date = v.pending[s.seq - v.pendingStart];
         if (date === undefined) throw new Error(`detector of ${name} scored unknown seq ${s.seq}`);
@@ -73,10 +81,13 @@ export function detectStationStream(station: Station, samples: readonly StationS
         });
       }
       // Samples are scored in seq order, so everything up to the last scored one is settled.
-      const settled = scored[scored.length - 1]!.seq + 1 - v.pendingStart;
-      v.pending.splice(0, settled);
-      v.pendingStart += settled;
+      settledTo[k] = scored[scored.length - 1]!.seq + 1;
     }
+  }
+  for (let k = 0; k < variables.length; k++) {
+    const v = variables[k]![1];
+    v.pending.splice(0, settledTo[k]! - v.pendingStart);
+    v.pendingStart = settledTo[k]!;
   }
 
   station.blocks = block;

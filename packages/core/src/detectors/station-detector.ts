@@ -187,6 +187,8 @@ export class StationDetector implements StreamDetector {
   private holdOff = 0;
   private transient: TransientCheck;
   private pending: Pending | null = null;
+  /** What `pending` points to once set: one object per detector, rewritten by each push (not one per sample). */
+  private readonly pendingSlot: Pending = { score: 0, live: false, dropout: false };
 
   constructor(options: ResolvedDetectorOptions) {
     this.options = options;
@@ -225,7 +227,10 @@ export class StationDetector implements StreamDetector {
     const previous = this.recentCount > 0 ? this.recentAt(0) : value;
     this.runLength = value === previous && this.recentCount > 0 ? this.runLength + 1 : 0;
 
-    const pending: Pending = { score: 0, live: this.fits > 0, dropout: false };
+    const pending = this.pendingSlot;
+    pending.score = 0;
+    pending.live = this.fits > 0;
+    pending.dropout = false;
     if (pending.live) {
       this.fitted ??= this.regrow();
       const fitted = this.fitted;

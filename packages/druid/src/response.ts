@@ -2,7 +2,6 @@
  * Druid timeseries responses (`[{"timestamp":"...","result":{"bytes":1,...}}]`) as metric rows.
  * https://druid.apache.org/docs/latest/querying/timeseriesquery
  */
-import { parseDruidTimestamp } from './druid-timestamp.js';
 import { DruidResponseError } from './errors.js';
 
 /** One row: time in epoch ms, metrics by name. Structurally the same as `MetricRow` of `@outliers/core`. */
@@ -75,7 +74,7 @@ export function parseTimeseriesResponse(input: unknown, field = 'data'): ParsedT
       throw new DruidResponseError(`${field}[${index}]`, 'expected {"timestamp", "result"}');
     }
     const { timestamp, result } = item as Record<string, unknown>;
-    const time = typeof timestamp === 'string' ? parseDruidTimestamp(timestamp) : Number.NaN;
+    const time = typeof timestamp === 'string' ? Date.parse(timestamp) : Number.NaN;
     if (!Number.isFinite(time))
       throw new DruidResponseError(`${field}[${index}].timestamp`, 'expected an ISO-8601 timestamp');
     if (result === null || typeof result !== 'object' || Array.isArray(result)) {

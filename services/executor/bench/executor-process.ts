@@ -37,8 +37,8 @@ function newestSource(dir: string): number {
  * The executor as `pnpm start` runs it: the build (`pnpm bench` at the root builds first). Under tsx from the
  * sources the same requests cost 7-14 % more CPU (esbuild's output, and a loader thread per thread).
  */
-function builtEntry(): string {
-  const built = join(serviceDir, BUILT);
+export function builtEntry(dir = serviceDir): string {
+  const built = join(dir, BUILT);
   const builtAt = (() => {
     try {
       return statSync(built).mtimeMs;
@@ -46,26 +46,27 @@ function builtEntry(): string {
       return 0;
     }
   })();
-  if (SOURCES.some((dir) => newestSource(join(serviceDir, dir)) > builtAt)) {
-    throw new Error(`${BUILT} is missing or older than the sources: run \`pnpm build\` first`);
+  if (SOURCES.some((sources) => newestSource(join(dir, sources)) > builtAt)) {
+    throw new Error(`${built} is missing or older than its sources: run \`pnpm build\` there first`);
   }
   return BUILT;
 }
 
 /**
- * Starts `entry` (relative to the service folder; default: the build) with `env` on top of this process's
- * environment; a `.ts` entry runs under tsx. BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof",
- * profiles the executor.
+ * Starts `entry` (relative to `dir`, the service folder: this one by default, or another checkout's for a baseline;
+ * default entry: the build) with `env` on top of this process's environment; a `.ts` entry runs under tsx.
+ * BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the executor.
  */
 export async function startExecutor(
   env: Record<string, string>,
   entry = builtEntry(),
+  dir = serviceDir,
 ): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const source = entry.endsWith('.ts') ? ['--conditions=source', '--import', 'tsx'] : [];
   const child = spawn(process.execPath, [...nodeArgs, ...source, entry], {
-    cwd: serviceDir,
+    cwd: dir,
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

@@ -8,15 +8,19 @@
  *   env: BENCH_SECONDS, BENCH_WARMUP_SECONDS, BENCH_STATIONS, BENCH_CONNECTIONS, BENCH_BACKENDS (stand-in,core; empty: memory only),
  *   BENCH_MEMORY (0: skip), BENCH_MEMORY_STATIONS, BENCH_NODE_ARGS; executor keys (e.g. MAX_RESIDENT_STATIONS)
  *   pass through to the executor.
+ *   BENCH_BASELINE=<another checkout>/services/executor (built) [BENCH_ROUNDS]: instead, this build against that one,
+ *   side by side, loaded in turn (see `compare`).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { cpuSeconds, rssMiB, startExecutor } from './executor-process.js';
+import { builtEntry, cpuSeconds, rssMiB, startExecutor } from './executor-process.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
+/** Alternating runs per executor when comparing with BENCH_BASELINE. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 /** Load before the measured run: JIT warm, and every station past its first outlier (which creates its history). */
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
 const STATIONS = Number(process.env.BENCH_STATIONS ?? 2000);
@@ -91,10 +95,6 @@ async function startReceiver(): Promise<{
 
 type Backend = 'core' | 'stand-in';
 
-function startBackend(env: Record<string, string>, backend: Backend = 'core') {
-  return backend === 'core' ? startExecutor(env) : startExecutor(env, 'bench/stand-in-server.ts');
-}
-
 async function post(url: string, path: string, body: string): Promise<void> {
   const res = await fetch(`${url}${path}`, {
     method: 'POST',
@@ -120,99 +120,212 @@ async function stop(child: ChildProcess): Promise<void> {
   await new Promise((r) => child.once('exit', r));
 }
 
-async function throughput(backend: Backend): Promise<void> {
+/** An executor under load, with its own data server, state and stream positions. */
+interface Target {
+  name: string;
+  child: ChildProcess;
+  url: string;
+  receiver: Awaited<ReturnType<typeof startReceiver>>;
+  stateDir: string;
+  /** Next block index per station, and the station of the next body (round robin). */
+  next: number[];
+  turn: number;
+  /** Blocks answered 200, each one validate delivery (fed, warm-up and measured). */
+  blocks: number;
+}
+
+interface Run {
+  requests: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  samplesPerSecond: number;
+  cpuMsPerRequest: number;
+  mainMsPerRequest: number;
+  loadGeneratorMsPerRequest: number;
+  bodiesMadeDuringRun: number;
+  latency: { p50: number; p90: number; p99: number; max: number };
+}
+
+/** An executor (this build, or the one in `dir`) with its stations initialised and warm. */
+async function startTarget(name: string, backend: Backend, dir?: string): Promise<Target> {
   const stateDir = await mkdtemp(join(tmpdir(), 'executor-bench-'));
   const receiver = await startReceiver();
-  const { child, url } = await startBackend(
-    { STATE_DIR: stateDir, DATA_SERVER_ENDPOINT: receiver.url },
-    backend,
-  );
+  const env = { STATE_DIR: stateDir, DATA_SERVER_ENDPOINT: receiver.url };
+  const { child, url } =
+    backend === 'stand-in'
+      ? await startExecutor(env, 'bench/stand-in-server.ts')
+      : await startExecutor(env, builtEntry(dir), dir);
+  const target: Target = { name, child, url, receiver, stateDir, next: [], turn: 0, blocks: 0 };
+  await initialize(url, STATIONS);
+  // Steady state, as a long-running executor sees it: every station's files opened once and its detectors warm
+  // (a first block also creates the station's history file).
+  await feed(url, 0, STATIONS);
+  target.next = new Array<number>(STATIONS).fill(1);
+  target.blocks = STATIONS;
+  return target;
+}
+
+function nextBody(target: Target): string {
+  const station = target.turn++ % STATIONS;
+  return detectionBody(station, target.next[station]!++);
+}
+
+/** Loads `target` for `seconds`. */
+async function run(target: Target, seconds: number): Promise<Run> {
+  // Bodies for up to PREPARED_PER_SECOND requests/s are made before the clock starts: making them is the load
+  // generator's work, which would otherwise take CPU from the executor on a 2-core machine.
+  const prepared = Array.from({ length: seconds * PREPARED_PER_SECOND }, () => nextBody(target));
+  let calls = 0;
+  const pid = target.child.pid!;
+  const cpuBefore = cpuSeconds(pid);
+  const mainBefore = cpuSeconds(pid, true);
+  const loadBefore = process.cpuUsage();
+  const result = await autocannon({
+    url: `${target.url}/detection`,
+    method: 'POST',
+    connections: CONNECTIONS,
+    duration: seconds,
+    headers: { 'content-type': 'application/json' },
+    requests: [{ setupRequest: (req) => ({ ...req, body: prepared[calls++] ?? nextBody(target) }) }],
+  });
+  const loadCpu = process.cpuUsage(loadBefore);
+  const answered = result['2xx'] + result.non2xx;
+  target.blocks += result['2xx'];
+  // The machine is shared: CPU per request is the figure that does not depend on the neighbours' load.
+  return {
+    requests: result['2xx'],
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    samplesPerSecond: Math.round((result['2xx'] * BLOCK) / (result.duration || seconds)),
+    cpuMsPerRequest: round(((cpuSeconds(pid) - cpuBefore) * 1000) / answered),
+    mainMsPerRequest: round(((cpuSeconds(pid, true) - mainBefore) * 1000) / answered),
+    loadGeneratorMsPerRequest: round((loadCpu.user + loadCpu.system) / 1000 / answered),
+    bodiesMadeDuringRun: Math.max(0, calls - prepared.length),
+    latency: {
+      p50: result.latency.p50,
+      p90: result.latency.p90,
+      p99: result.latency.p99,
+      max: result.latency.max,
+    },
+  };
+}
+
+function round(x: number): number {
+  return Number(x.toFixed(2));
+}
+
+async function stopTarget(target: Target): Promise<void> {
+  await stop(target.child);
+  await target.receiver.close();
+  await rm(target.stateDir, { recursive: true, force: true });
+}
+
+/** How long after the load the data server has a validate delivery for every block. */
+async function deliveriesCaughtUpSeconds(target: Target): Promise<number> {
+  const start = performance.now();
+  while ((await target.receiver.count()) < target.blocks && performance.now() - start < 30_000) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return Number(((performance.now() - start) / 1000).toFixed(1));
+}
+
+async function throughput(backend: Backend): Promise<void> {
+  const target = await startTarget('this build', backend);
   try {
-    await initialize(url, STATIONS);
-    // Steady state, as a long-running executor sees it: every station's files opened once and its detectors warm
-    // (a first block also creates the station's history file).
-    await feed(url, 0, STATIONS);
-    const next = new Array<number>(STATIONS).fill(1);
-    let turn = 0;
-    const nextBody = () => {
-      const station = turn++ % STATIONS;
-      return detectionBody(station, next[station]!++);
-    };
-    // Bodies for up to PREPARED_PER_SECOND requests/s are made before the clock starts: making them is the load
-    // generator's work, which would otherwise take CPU from the executor on a 2-core machine.
-    const prepared = Array.from({ length: (WARMUP_SECONDS + SECONDS) * PREPARED_PER_SECOND }, nextBody);
-    let calls = 0;
-    const load = (duration: number) =>
-      autocannon({
-        url: `${url}/detection`,
-        method: 'POST',
-        connections: CONNECTIONS,
-        duration,
-        headers: { 'content-type': 'application/json' },
-        requests: [{ setupRequest: (req) => ({ ...req, body: prepared[calls++] ?? nextBody() }) }],
-      });
-    const warmedBlocks = WARMUP_SECONDS > 0 ? (await load(WARMUP_SECONDS))['2xx'] : 0;
-    const cpuBefore = cpuSeconds(child.pid!);
-    const mainBefore = cpuSeconds(child.pid!, true);
-    const loadBefore = process.cpuUsage();
-    const result = await load(SECONDS);
-    const loadCpu = process.cpuUsage(loadBefore);
-    const ok = result['2xx'];
-    // The machine is shared: CPU per request is the figure that does not depend on the neighbours' load.
-    const cpuMsPerRequest = ((cpuSeconds(child.pid!) - cpuBefore) * 1000) / (ok + result.non2xx);
-    const mainMsPerRequest = ((cpuSeconds(child.pid!, true) - mainBefore) * 1000) / (ok + result.non2xx);
-    const samplesPerSecond = (ok * BLOCK) / (result.duration || SECONDS);
-    // Every block (fed, warm-up, measured) has a validate delivery: how long after the load the data server has
-    // as many deliveries.
-    const blocks = STATIONS + warmedBlocks + ok;
-    const drainStart = performance.now();
-    while ((await receiver.count()) < blocks && performance.now() - drainStart < 30_000) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    const deliveriesCaughtUpSeconds = Number(((performance.now() - drainStart) / 1000).toFixed(1));
-    const stations = (await (await fetch(`${url}/stations?limit=10`)).json()) as { total: number };
-    const detail = (await (await fetch(`${url}/stations/station_0`)).json()) as {
+    if (WARMUP_SECONDS > 0) await run(target, WARMUP_SECONDS);
+    const r = await run(target, SECONDS);
+    const caughtUp = await deliveriesCaughtUpSeconds(target);
+    const stations = (await (await fetch(`${target.url}/stations?limit=10`)).json()) as { total: number };
+    const detail = (await (await fetch(`${target.url}/stations/station_0`)).json()) as {
       variables: Record<string, { stale: number; samples: number }>;
     };
     console.log(
       JSON.stringify(
         {
           scenario: `${backend === 'core' ? 'default detector' : 'stand-in detector (service overhead)'}: /detection, ${BLOCK} samples × ${VARIABLES.length} variables, ${STATIONS} stations, ${CONNECTIONS} connections, ${SECONDS} s`,
-          requests: ok,
-          non2xx: result.non2xx,
-          errors: result.errors,
-          timeouts: result.timeouts,
-          samplesPerSecond: Math.round(samplesPerSecond),
-          valuesPerSecond: Math.round(samplesPerSecond * VARIABLES.length),
-          executorCpuMsPerRequest: Number(cpuMsPerRequest.toFixed(2)),
-          samplesPerCpuSecond: Math.round((BLOCK * 1000) / cpuMsPerRequest),
+          requests: r.requests,
+          non2xx: r.non2xx,
+          errors: r.errors,
+          timeouts: r.timeouts,
+          samplesPerSecond: r.samplesPerSecond,
+          valuesPerSecond: r.samplesPerSecond * VARIABLES.length,
+          executorCpuMsPerRequest: r.cpuMsPerRequest,
+          samplesPerCpuSecond: Math.round((BLOCK * 1000) / r.cpuMsPerRequest),
           // The event loop's share: the ceiling of one process is BLOCK / this per millisecond.
-          executorMainThreadMsPerRequest: Number(mainMsPerRequest.toFixed(2)),
+          executorMainThreadMsPerRequest: r.mainMsPerRequest,
           // The load generator shares the cores (the data server too, in its own process).
-          loadGeneratorCpuMsPerRequest: Number(
-            ((loadCpu.user + loadCpu.system) / 1000 / (ok + result.non2xx)).toFixed(2),
-          ),
-          bodiesMadeDuringRun: Math.max(0, calls - prepared.length),
-          latencyMs: {
-            p50: result.latency.p50,
-            p90: result.latency.p90,
-            p99: result.latency.p99,
-            max: result.latency.max,
-          },
+          loadGeneratorCpuMsPerRequest: r.loadGeneratorMsPerRequest,
+          bodiesMadeDuringRun: r.bodiesMadeDuringRun,
+          latencyMs: r.latency,
           stationsKnown: stations.total,
           station0: { samples: detail.variables.level?.samples, stale: detail.variables.level?.stale },
-          deliveriesReceived: await receiver.count(),
-          deliveriesCaughtUpSeconds,
-          rssMiB: Math.round(rssMiB(child.pid!)),
+          deliveriesReceived: await target.receiver.count(),
+          deliveriesCaughtUpSeconds: caughtUp,
+          rssMiB: Math.round(rssMiB(target.child.pid!)),
         },
         null,
         2,
       ),
     );
   } finally {
-    await stop(child);
-    await receiver.close();
-    await rm(stateDir, { recursive: true, force: true });
+    await stopTarget(target);
+  }
+}
+
+/**
+ * This build against the executor built in BENCH_BASELINE (another checkout's service folder, e.g. a `git worktree`
+ * of main), both running side by side and loaded in turn (order A B B A ...), BENCH_ROUNDS times each. The VM's
+ * speed drifts by a fifth within minutes, so only runs this close in time compare; the ratio of CPU per request is
+ * the figure to read.
+ */
+async function compare(baselineDir: string): Promise<void> {
+  const targets = [
+    await startTarget('this build', 'core'),
+    await startTarget('baseline', 'core', baselineDir),
+  ];
+  const runs = new Map<Target, Run[]>(targets.map((t) => [t, []]));
+  try {
+    for (const target of targets) if (WARMUP_SECONDS > 0) await run(target, WARMUP_SECONDS);
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const target of round % 2 === 0 ? targets : [...targets].reverse()) {
+        const r = await run(target, SECONDS);
+        runs.get(target)!.push(r);
+        console.log(
+          JSON.stringify({
+            round,
+            target: target.name,
+            samplesPerSecond: r.samplesPerSecond,
+            cpuMsPerRequest: r.cpuMsPerRequest,
+            p99: r.latency.p99,
+            errors: r.errors + r.non2xx + r.timeouts,
+          }),
+        );
+      }
+    }
+    const [self, baseline] = targets.map((t) => runs.get(t)!);
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+    const summary = (rs: Run[]) => ({
+      samplesPerSecond: median(rs.map((r) => r.samplesPerSecond)),
+      cpuMsPerRequest: median(rs.map((r) => r.cpuMsPerRequest)),
+      p99: median(rs.map((r) => r.latency.p99)),
+    });
+    console.log(
+      JSON.stringify(
+        {
+          scenario: `this build vs ${baselineDir}: ${ROUNDS} rounds of ${SECONDS} s each, ${CONNECTIONS} connections, ${STATIONS} stations (medians)`,
+          thisBuild: summary(self!),
+          baseline: summary(baseline!),
+          // Per round (the two runs next to each other): this build's CPU per request over the baseline's.
+          cpuRatioPerRound: self!.map((r, i) => round(r.cpuMsPerRequest / baseline![i]!.cpuMsPerRequest)),
+        },
+        null,
+        2,
+      ),
+    );
+  } finally {
+    for (const target of targets) await stopTarget(target);
   }
 }
 
@@ -229,7 +342,7 @@ async function feed(url: string, blockIndex: number, stations = MEMORY_STATIONS)
 
 async function memory(): Promise<void> {
   const stateDir = await mkdtemp(join(tmpdir(), 'executor-bench-mem-'));
-  let { child, url } = await startBackend({ STATE_DIR: stateDir });
+  let { child, url } = await startExecutor({ STATE_DIR: stateDir });
   try {
     await initialize(url, MEMORY_STATIONS);
     const initialised = rssMiB(child.pid!);
@@ -237,7 +350,7 @@ async function memory(): Promise<void> {
     const fed = rssMiB(child.pid!);
     await stop(child);
     const t0 = performance.now();
-    ({ child, url } = await startBackend({ STATE_DIR: stateDir }));
+    ({ child, url } = await startExecutor({ STATE_DIR: stateDir }));
     const reloadSeconds = (performance.now() - t0) / 1000;
     const afterRestart = rssMiB(child.pid!);
     // Second block each: every station restored from disk on first use.
@@ -266,6 +379,10 @@ async function memory(): Promise<void> {
   }
 }
 
-const BACKENDS = (process.env.BENCH_BACKENDS ?? 'stand-in,core').split(',').filter(Boolean) as Backend[];
-for (const backend of BACKENDS) await throughput(backend);
-if (process.env.BENCH_MEMORY !== '0') await memory();
+const BASELINE = process.env.BENCH_BASELINE;
+if (BASELINE) await compare(BASELINE);
+else {
+  const BACKENDS = (process.env.BENCH_BACKENDS ?? 'stand-in,core').split(',').filter(Boolean) as Backend[];
+  for (const backend of BACKENDS) await throughput(backend);
+  if (process.env.BENCH_MEMORY !== '0') await memory();
+}

@@ -479,9 +479,11 @@ export class StationDetector implements StreamDetector {
 
 /** The `count` values of a ring buffer whose next write goes to `head`, oldest first. */
 function ringToArray(ring: Float64Array, head: number, count: number): number[] {
-  const out = new Array<number>(count);
+  // Pushed, not preallocated: `new Array(count)` makes a holey array, which V8's serializer (the station state is
+  // written with it after every block) writes element by element at twice the cost.
+  const out: number[] = [];
   const start = head - count + ring.length;
-  for (let i = 0; i < count; i++) out[i] = ring[(start + i) % ring.length]!;
+  for (let i = 0; i < count; i++) out.push(ring[(start + i) % ring.length]!);
   return out;
 }
 

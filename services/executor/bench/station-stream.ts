@@ -149,13 +149,14 @@ interface Run {
 
 /** An executor (this build, or the one in `dir`) with its stations initialised and warm. */
 async function startTarget(name: string, backend: Backend, dir?: string): Promise<Target> {
+  const entry = backend === 'stand-in' ? 'bench/stand-in-server.ts' : builtEntry(dir);
   const stateDir = await mkdtemp(join(tmpdir(), 'executor-bench-'));
   const receiver = await startReceiver();
-  const env = { STATE_DIR: stateDir, DATA_SERVER_ENDPOINT: receiver.url };
-  const { child, url } =
-    backend === 'stand-in'
-      ? await startExecutor(env, 'bench/stand-in-server.ts')
-      : await startExecutor(env, builtEntry(dir), dir);
+  const { child, url } = await startExecutor(
+    { STATE_DIR: stateDir, DATA_SERVER_ENDPOINT: receiver.url },
+    entry,
+    dir,
+  );
   const target: Target = { name, child, url, receiver, stateDir, next: [], turn: 0, blocks: 0 };
   await initialize(url, STATIONS);
   // Steady state, as a long-running executor sees it: every station's files opened once and its detectors warm

@@ -55,17 +55,19 @@ export function builtEntry(dir = serviceDir): string {
 /**
  * Starts `entry` (relative to `dir`, the service folder: this one by default, or another checkout's for a baseline;
  * default entry: the build) with `env` on top of this process's environment; a `.ts` entry runs under tsx.
- * BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the executor.
+ * `nodeArgs` (default BENCH_NODE_ARGS), e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", go to node.
  */
 export async function startExecutor(
   env: Record<string, string>,
   entry = builtEntry(),
-  dir = serviceDir,
+  {
+    dir = serviceDir,
+    nodeArgs = process.env.BENCH_NODE_ARGS ?? '',
+  }: { dir?: string; nodeArgs?: string } = {},
 ): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
-  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const source = entry.endsWith('.ts') ? ['--conditions=source', '--import', 'tsx'] : [];
-  const child = spawn(process.execPath, [...nodeArgs, ...source, entry], {
+  const child = spawn(process.execPath, [...nodeArgs.split(' ').filter(Boolean), ...source, entry], {
     cwd: dir,
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'inherit', 'inherit'],

@@ -8,8 +8,9 @@
  *   env: BENCH_SECONDS, BENCH_WARMUP_SECONDS, BENCH_STATIONS, BENCH_CONNECTIONS, BENCH_BACKENDS (stand-in,core; empty: memory only),
  *   BENCH_MEMORY (0: skip), BENCH_MEMORY_STATIONS, BENCH_NODE_ARGS; executor keys (e.g. MAX_RESIDENT_STATIONS)
  *   pass through to the executor.
- *   BENCH_BASELINE=<another checkout>/services/executor (built) [BENCH_ROUNDS]: instead, this build against that one,
- *   side by side, loaded in turn (see `compare`).
+ *   BENCH_BASELINE=<another checkout>/services/executor (built) [BENCH_ROUNDS, BENCH_BASELINE_NODE_ARGS]: instead,
+ *   this build against that one, side by side, loaded in turn (see `compare`); BENCH_BASELINE=. with
+ *   BENCH_BASELINE_NODE_ARGS compares node flags on this build.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -148,14 +149,18 @@ interface Run {
 }
 
 /** An executor (this build, or the one in `dir`) with its stations initialised and warm. */
-async function startTarget(name: string, backend: Backend, dir?: string): Promise<Target> {
-  const entry = backend === 'stand-in' ? 'bench/stand-in-server.ts' : builtEntry(dir);
+async function startTarget(
+  name: string,
+  backend: Backend,
+  options: { dir?: string; nodeArgs?: string } = {},
+): Promise<Target> {
+  const entry = backend === 'stand-in' ? 'bench/stand-in-server.ts' : builtEntry(options.dir);
   const stateDir = await mkdtemp(join(tmpdir(), 'executor-bench-'));
   const receiver = await startReceiver();
   const { child, url } = await startExecutor(
     { STATE_DIR: stateDir, DATA_SERVER_ENDPOINT: receiver.url },
     entry,
-    dir,
+    options,
   );
   const target: Target = { name, child, url, receiver, stateDir, next: [], turn: 0, blocks: 0 };
   await initialize(url, STATIONS);
@@ -282,15 +287,21 @@ async function throughput(backend: Backend): Promise<void> {
  * the figure to read.
  */
 async function compare(baselineDir: string): Promise<void> {
+  const nodeArgs = process.env.BENCH_BASELINE_NODE_ARGS ?? process.env.BENCH_NODE_ARGS;
   const targets = [
     await startTarget('this build', 'core'),
-    await startTarget('baseline', 'core', baselineDir),
+    await startTarget('baseline', 'core', {
+      dir: baselineDir,
+      ...(nodeArgs === undefined ? {} : { nodeArgs }),
+    }),
   ];
   const runs = new Map<Target, Run[]>(targets.map((t) => [t, []]));
   try {
     for (const target of targets) if (WARMUP_SECONDS > 0) await run(target, WARMUP_SECONDS);
     for (let round = 0; round < ROUNDS; round++) {
       for (const target of round % 2 === 0 ? targets : [...targets].reverse()) {
+        // An executor left idle while the other ran starts slower (its heaps shrink meanwhile): 2 s unmeasured.
+        await run(target, 2);
         const r = await run(target, SECONDS);
         runs.get(target)!.push(r);
         console.log(
@@ -305,7 +316,7 @@ async function compare(baselineDir: string): Promise<void> {
         );
       }
     }
-    const [self, baseline] = targets.map((t) => runs.get(t)!);
+    const [self, base] = targets.map((t) => runs.get(t)!);
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
     const summary = (rs: Run[]) => ({
       samplesPerSecond: median(rs.map((r) => r.samplesPerSecond)),
@@ -315,11 +326,11 @@ async function compare(baselineDir: string): Promise<void> {
     console.log(
       JSON.stringify(
         {
-          scenario: `this build vs ${baselineDir}: ${ROUNDS} rounds of ${SECONDS} s each, ${CONNECTIONS} connections, ${STATIONS} stations (medians)`,
+          scenario: `this build (${process.env.BENCH_NODE_ARGS ?? ''}) vs ${baselineDir} (${nodeArgs ?? ''}): ${ROUNDS} rounds of ${SECONDS} s each, ${CONNECTIONS} connections, ${STATIONS} stations (medians)`,
           thisBuild: summary(self!),
-          baseline: summary(baseline!),
+          baseline: summary(base!),
           // Per round (the two runs next to each other): this build's CPU per request over the baseline's.
-          cpuRatioPerRound: self!.map((r, i) => round(r.cpuMsPerRequest / baseline![i]!.cpuMsPerRequest)),
+          cpuRatioPerRound: self!.map((r, i) => round(r.cpuMsPerRequest / base![i]!.cpuMsPerRequest)),
         },
         null,
         2,

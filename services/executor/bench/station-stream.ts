@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { builtEntry, cpuSeconds, rssMiB, startExecutor } from './executor-process.js';
+import { BLOCK, detectionBody, VARIABLES } from './station-bodies.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 /** Alternating runs per executor when comparing with BENCH_BASELINE. */
@@ -25,37 +26,10 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 /** Load before the measured run: JIT warm, and every station past its first outlier (which creates its history). */
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
 const STATIONS = Number(process.env.BENCH_STATIONS ?? 2000);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const MEMORY_STATIONS = Number(process.env.BENCH_MEMORY_STATIONS ?? 10_000);
-const BLOCK = 96;
 /** Request bodies made ahead per second of the run: above any rate measured here. */
 const PREPARED_PER_SECOND = 1500;
-const VARIABLES = ['level', 'temperature', 'conductivity'];
-
-function timestamp(i: number): string {
-  return new Date(Date.UTC(2021, 0, 1) + i * 900_000).toISOString().replace('T', ' ').slice(0, 19);
-}
-
-/** Deterministic station-like values: daily cycle, noise, a rare spike. */
-function value(station: number, variable: number, i: number): number {
-  const x = Math.sin(i * 12.9898 + station * 78.233 + variable * 37.719) * 43758.5453;
-  const noise = x - Math.floor(x);
-  const spike = (i + station) % 500 === 0 ? 25 : 0;
-  return 10 * Math.sin((2 * Math.PI * i) / 96) + noise + spike + variable * 5;
-}
-
-function detectionBody(station: number, blockIndex: number): string {
-  const mostres = [];
-  for (let j = 0; j < BLOCK; j++) {
-    const i = blockIndex * BLOCK + j;
-    const values: Record<string, number> = {};
-    VARIABLES.forEach((name, v) => {
-      values[name] = Number(value(station, v, i).toFixed(3));
-    });
-    mostres.push({ timestamp: timestamp(i), values });
-  }
-  return JSON.stringify({ id_estacio: `station_${station}`, numero_mostres: BLOCK, mostres });
-}
 
 /**
  * The data server: its own process, as in production (in the benchmark's process it shared an event loop with

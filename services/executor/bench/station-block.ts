@@ -1,0 +1,74 @@
+/**
+ * The CPU of one /detection block without HTTP, threads or deliveries: a station worker's path (read the body,
+ * detect, write the state record and history to a disk store) run in this process on the build, 1,000 stations
+ * round robin. Far less noisy than the end-to-end bench, so a change to the block path shows here first.
+ *
+ *   pnpm build && pnpm exec tsx bench/station-block.ts      (BENCH_STATIONS, BENCH_BLOCKS per station)
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { StreamDetectorOptions } from '@outliers/core';
+import { loadConfig } from '../dist/config.js';
+import { coreDetectorBackend } from '../dist/detection/core-detector-backend.js';
+import { readDetectionBlock } from '../dist/detection/detection-block.js';
+import { createLogger } from '../dist/logger.js';
+import { configuredService, configuredStore } from '../dist/station/configured.js';
+import { builtEntry } from './executor-process.js';
+import { detectionBody, VARIABLES } from './station-bodies.js';
+
+const STATIONS = Number(process.env.BENCH_STATIONS ?? 1000);
+const BLOCKS = Number(process.env.BENCH_BLOCKS ?? 5);
+/** Blocks per station before the clock: JIT warm, forests fitted, history files created. */
+const WARMUP_BLOCKS = 3;
+
+builtEntry(); // refuses a build older than the sources
+const dir = await mkdtemp(join(tmpdir(), 'executor-bench-block-'));
+try {
+  const config = loadConfig({ STATE_DIR: dir, LOG_LEVEL: 'warn' });
+  const logger = createLogger(config);
+  const store = configuredStore(config, logger);
+  const service = configuredService(config, store, coreDetectorBackend, logger);
+  await service.load();
+  const variables = new Map<string, StreamDetectorOptions>(VARIABLES.map((v) => [v, { window: 64 }]));
+  for (let s = 0; s < STATIONS; s++) await service.initialize(`station_${s}`, variables);
+
+  /** CPU microseconds of `step` on block `b` of every station (bodies made outside the measure). */
+  const measure = async (from: number, to: number, step: (text: string) => Promise<unknown>) => {
+    let cpu = 0;
+    let blocks = 0;
+    for (let b = from; b < to; b++) {
+      for (let s = 0; s < STATIONS; s++) {
+        const text = detectionBody(s, b);
+        const start = process.cpuUsage();
+        await step(text);
+        const used = process.cpuUsage(start);
+        cpu += used.user + used.system;
+        blocks++;
+      }
+    }
+    return cpu / blocks;
+  };
+  const apply = async (text: string) => {
+    const block = readDetectionBlock(text);
+    await service.detect(block.id, block.samples);
+  };
+  await measure(0, WARMUP_BLOCKS, apply);
+  const read = await measure(WARMUP_BLOCKS, WARMUP_BLOCKS + BLOCKS, async (text) => readDetectionBlock(text));
+  const whole = await measure(WARMUP_BLOCKS, WARMUP_BLOCKS + BLOCKS, apply);
+  await service.close();
+  await store.close();
+  console.log(
+    JSON.stringify(
+      {
+        scenario: `one /detection block in process (96 samples × ${VARIABLES.length} variables), ${STATIONS} stations, disk store, ${BLOCKS} blocks each`,
+        readBlockUs: Math.round(read),
+        readDetectWriteUs: Math.round(whole),
+      },
+      null,
+      2,
+    ),
+  );
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}

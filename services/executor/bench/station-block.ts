@@ -9,13 +9,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StreamDetectorOptions } from '@outliers/core';
-import { loadConfig } from '../dist/config.js';
-import { coreDetectorBackend } from '../dist/detection/core-detector-backend.js';
-import { readDetectionBlock } from '../dist/detection/detection-block.js';
-import { createLogger } from '../dist/logger.js';
-import { configuredService, configuredStore } from '../dist/station/configured.js';
 import { builtEntry } from './executor-process.js';
 import { detectionBody, VARIABLES } from './station-bodies.js';
+
+/** A module of the build, typed by its source (the build is made from it and checked to be newer). */
+function built<T>(path: string): Promise<T> {
+  return import(new URL(`../dist/${path}`, import.meta.url).href) as Promise<T>;
+}
 
 const STATIONS = Number(process.env.BENCH_STATIONS ?? 1000);
 const BLOCKS = Number(process.env.BENCH_BLOCKS ?? 5);
@@ -23,6 +23,16 @@ const BLOCKS = Number(process.env.BENCH_BLOCKS ?? 5);
 const WARMUP_BLOCKS = 3;
 
 builtEntry(); // refuses a build older than the sources
+const { loadConfig } = await built<typeof import('../src/config.js')>('config.js');
+const { coreDetectorBackend } = await built<typeof import('../src/detection/core-detector-backend.js')>(
+  'detection/core-detector-backend.js',
+);
+const { readDetectionBlock } = await built<typeof import('../src/detection/detection-block.js')>(
+  'detection/detection-block.js',
+);
+const { createLogger } = await built<typeof import('../src/logger.js')>('logger.js');
+const { configuredService, configuredStore } =
+  await built<typeof import('../src/station/configured.js')>('station/configured.js');
 const dir = await mkdtemp(join(tmpdir(), 'executor-bench-block-'));
 try {
   const config = loadConfig({ STATE_DIR: dir, LOG_LEVEL: 'warn' });

@@ -53,20 +53,30 @@ async function main(): Promise<void> {
   await app.stations.load();
   // Chosen once at start (native TensorFlow, else wasm, else cpu) so operators see which one serves models.
   const { initBackend } = await import('@outliers/core/autoencoder');
-  logger.info({ backend: await initBackend(), stateDir: config.STATE_DIR }, 'ready');
+  const backend = await initBackend();
+  // A signal during start-up: the shutdown is under way, so this executor is neither ready nor to be registered.
+  if (closing) return;
+  logger.info({ backend, stateDir: config.STATE_DIR }, 'ready');
 
   const address = app.server.address();
   const consulOptions = consulOptionsFromConfig(
     config,
     typeof address === 'object' && address ? address.port : config.PORT,
   );
-  if (consulOptions && !closing) {
-    consul = await registerInConsul(consulOptions);
-    logger.info(
-      { serviceId: consulOptions.service.id, agent: consulOptions.agent.host },
-      'registered in Consul',
-    );
+  if (!consulOptions) return;
+  const registration = await registerInConsul(consulOptions);
+  if (closing) {
+    // The signal came while registering: the shutdown found nothing to deregister, so leave the catalogue here.
+    await registration
+      .deregister()
+      .catch((err: unknown) => logger.warn({ err }, 'Consul deregistration failed'));
+    return;
   }
+  consul = registration;
+  logger.info(
+    { serviceId: consulOptions.service.id, agent: consulOptions.agent.host },
+    'registered in Consul',
+  );
 }
 
 main().catch((err: unknown) => {

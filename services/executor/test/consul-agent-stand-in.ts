@@ -41,6 +41,8 @@ export class ConsulAgentStandIn {
   readonly checks = new Map<string, CheckState>();
   /** Every request received, for assertions on what the client sent. */
   readonly requests: { method: string; url: string; body?: unknown }[] = [];
+  /** How long a registration waits before it is applied and answered (a slow agent). */
+  registerDelayMs = 0;
   private server: Server | undefined;
 
   async start(): Promise<{ host: string; port: number }> {
@@ -77,6 +79,7 @@ export class ConsulAgentStandIn {
     this.requests.push({ method: req.method ?? '', url: url.pathname + url.search, body });
 
     if (req.method === 'PUT' && url.pathname === '/v1/agent/service/register') {
+      await new Promise((r) => setTimeout(r, this.registerDelayMs));
       this.register(body as Record<string, unknown>);
       return { status: 200 };
     }

@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consulOptionsFromConfig } from '../src/consul/consul-registration.js';
 import { ConsulAgentStandIn } from './consul-agent-stand-in.js';
@@ -84,5 +85,45 @@ describe('Consul registration', () => {
     await exited(second.child);
     await until(() => agent.passing('outliers-executor').length === 0);
     expect(agent.services.size).toBe(1);
+  }, 60_000);
+
+  it('a signal while starting: never ready, never registered; while registering: deregistered before exit', async () => {
+    agent.services.clear();
+    const env = {
+      CONSUL_HOST: agentAddress.host,
+      CONSUL_PORT: String(agentAddress.port),
+      CONSUL_SERVICE_ADDRESS: '127.0.0.1',
+    };
+    const logOf = (child: ChildProcess) => {
+      let log = '';
+      child.stdout!.on('data', (chunk: Buffer) => {
+        log += chunk.toString();
+      });
+      return () => log;
+    };
+    const registrations = () => agent.requests.filter((r) => r.url === '/v1/agent/service/register').length;
+
+    // Once the state is loaded, while the model backend still loads (before "ready").
+    const before = registrations();
+    const early = await startChild({ ...env, STATE_DIR: `${dir.path}/early`, STATION_WORKERS: '1' });
+    const earlyLog = logOf(early.child);
+    await until(() => earlyLog().includes('station index loaded'));
+    early.child.kill('SIGTERM');
+    expect(await exited(early.child)).toBe(0);
+    expect(earlyLog()).toContain('"msg":"stopped"');
+    expect(earlyLog()).not.toContain('"msg":"ready"');
+    expect(registrations()).toBe(before);
+
+    // While the agent holds the registration.
+    agent.registerDelayMs = 1_000;
+    try {
+      const late = await startChild({ ...env, STATE_DIR: `${dir.path}/late` });
+      await until(() => registrations() === before + 1);
+      late.child.kill('SIGTERM');
+      expect(await exited(late.child)).toBe(0);
+      expect(agent.services.size).toBe(0);
+    } finally {
+      agent.registerDelayMs = 0;
+    }
   }, 60_000);
 });

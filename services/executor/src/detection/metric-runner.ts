@@ -56,12 +56,23 @@ export function createMetricRunner(options: { workers: number; k: number | undef
       workerData: { k: options.k },
     });
   };
+  // Tasks under way, awaited before the pool closes: piscina 5's close, with two threads or more, may end before
+  // its queue is empty and terminate the tasks still queued (their requests then failed at shutdown).
+  const running = new Set<Promise<MetricWorkResult>>();
   return {
     run: (work, model) => {
       pool ??= start();
-      return pool.run({ work: forThread(work), model: model && { key: model.key, files: model.files } });
+      const task = pool.run({
+        work: forThread(work),
+        model: model && { key: model.key, files: model.files },
+      });
+      running.add(task);
+      const forget = () => running.delete(task);
+      task.then(forget, forget);
+      return task;
     },
     close: async () => {
+      await Promise.allSettled(running);
       await pool?.close();
     },
   };

@@ -3,7 +3,7 @@
  * idempotent and BullMQ derives each tick's job id from the scheduler id and the tick's time, so N nodes that
  * configure the same sensor on one Redis produce one job per sensor per tick.
  */
-import type { Queue } from 'bullmq';
+import { ErrorCode, type Queue } from 'bullmq';
 import type { SensorConfig, TrainerConfig } from './config.js';
 import { schedulerId, TRAIN_SENSOR_JOB, type TrainSensorPayload } from './queues.js';
 
@@ -15,8 +15,26 @@ export async function upsertSensorSchedules(
   queue: Queue<TrainSensorPayload>,
   config: Pick<TrainerConfig, 'schedule' | 'sensors' | 'training' | 'worker'>,
 ): Promise<string[]> {
-  const upsert = (sensor: SensorConfig) =>
-    queue.upsertJobScheduler(
+  let next = 0;
+  const lane = async () => {
+    while (next < config.sensors.length) await upsertOne(queue, config.sensors[next++]!, config);
+  };
+  await Promise.all(Array.from({ length: Math.min(UPSERT_CONCURRENCY, config.sensors.length) }, lane));
+  return config.sensors.map((s) => schedulerId(s.name));
+}
+
+/**
+ * Upserts one sensor's scheduler. Two nodes starting together upsert the same scheduler at once; BullMQ then refuses
+ * the later upsert when the tick it would add already has its job (created by the other node, possibly already
+ * running): the scheduler exists and produces that sensor's jobs, which is all this upsert was for.
+ */
+async function upsertOne(
+  queue: Queue<TrainSensorPayload>,
+  sensor: SensorConfig,
+  config: Pick<TrainerConfig, 'schedule' | 'training' | 'worker'>,
+): Promise<void> {
+  try {
+    await queue.upsertJobScheduler(
       schedulerId(sensor.name),
       { pattern: config.schedule.cron, tz: config.schedule.timezone },
       {
@@ -31,12 +49,9 @@ export async function upsertSensorSchedules(
         },
       },
     );
-  let next = 0;
-  const lane = async () => {
-    while (next < config.sensors.length) await upsert(config.sensors[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(UPSERT_CONCURRENCY, config.sensors.length) }, lane));
-  return config.sensors.map((s) => schedulerId(s.name));
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== ErrorCode.SchedulerJobIdCollision) throw err;
+  }
 }
 
 /**

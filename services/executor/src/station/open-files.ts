@@ -20,8 +20,8 @@ interface OpenFile {
  *
  * A write that need not reach the disk (no `sync`) is made synchronously: it only copies into the page cache
  * (~5 µs for a station's slot), while the same write through the thread pool cost ~20 µs of CPU and two thread
- * wake-ups on a 2-core VM; the station bench, side by side with the asynchronous build, used 0.79-0.98 times the CPU
- * per block. Writes with `sync` wait for the disk, so they stay off the calling thread.
+ * wake-ups on a 2-core VM (bench/station-block.ts: 1.12-1.21 ms of CPU per block, 1.41-1.46 ms with asynchronous
+ * writes). Writes with `sync` wait for the disk, so they stay off the calling thread.
  */
 export class OpenFiles {
   private readonly files = new Map<string, OpenFile>();

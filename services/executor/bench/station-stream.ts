@@ -179,9 +179,9 @@ async function run(target: Target, seconds: number): Promise<Run> {
     errors: result.errors,
     timeouts: result.timeouts,
     samplesPerSecond: Math.round((result['2xx'] * BLOCK) / (result.duration || seconds)),
-    cpuMsPerRequest: round(((cpuSeconds(pid) - cpuBefore) * 1000) / answered),
-    mainMsPerRequest: round(((cpuSeconds(pid, true) - mainBefore) * 1000) / answered),
-    loadGeneratorMsPerRequest: round((loadCpu.user + loadCpu.system) / 1000 / answered),
+    cpuMsPerRequest: twoDecimals(((cpuSeconds(pid) - cpuBefore) * 1000) / answered),
+    mainMsPerRequest: twoDecimals(((cpuSeconds(pid, true) - mainBefore) * 1000) / answered),
+    loadGeneratorMsPerRequest: twoDecimals((loadCpu.user + loadCpu.system) / 1000 / answered),
     bodiesMadeDuringRun: Math.max(0, calls - prepared.length),
     latency: {
       p50: result.latency.p50,
@@ -192,7 +192,7 @@ async function run(target: Target, seconds: number): Promise<Run> {
   };
 }
 
-function round(x: number): number {
+function twoDecimals(x: number): number {
   return Number(x.toFixed(2));
 }
 
@@ -304,7 +304,7 @@ async function compare(baselineDir: string): Promise<void> {
           thisBuild: summary(self!),
           baseline: summary(base!),
           // Per round (the two runs next to each other): this build's CPU per request over the baseline's.
-          cpuRatioPerRound: self!.map((r, i) => round(r.cpuMsPerRequest / base![i]!.cpuMsPerRequest)),
+          cpuRatioPerRound: self!.map((r, i) => twoDecimals(r.cpuMsPerRequest / base![i]!.cpuMsPerRequest)),
         },
         null,
         2,

@@ -19,6 +19,8 @@ async function main(): Promise<void> {
 
   let consul: ConsulRegistration | undefined;
   let closing = false;
+  const leaveConsul = (registration: ConsulRegistration) =>
+    registration.deregister().catch((err: unknown) => logger.warn({ err }, 'Consul deregistration failed'));
   const shutdown = (signal: NodeJS.Signals) => {
     if (closing) return;
     closing = true;
@@ -29,9 +31,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.SHUTDOWN_TIMEOUT_MS);
     timer.unref();
-    const deregistered = consul
-      ? consul.deregister().catch((err: unknown) => logger.warn({ err }, 'Consul deregistration failed'))
-      : Promise.resolve();
+    const deregistered = consul ? leaveConsul(consul) : Promise.resolve();
     deregistered
       .then(() => app.close())
       .then(
@@ -67,9 +67,7 @@ async function main(): Promise<void> {
   const registration = await registerInConsul(consulOptions);
   if (closing) {
     // The signal came while registering: the shutdown found nothing to deregister, so leave the catalogue here.
-    await registration
-      .deregister()
-      .catch((err: unknown) => logger.warn({ err }, 'Consul deregistration failed'));
+    await leaveConsul(registration);
     return;
   }
   consul = registration;

@@ -48,6 +48,27 @@ describe('readDetectionBlock', () => {
       `{"id_estacio":"s","numero_mostres":1,"mostres":[{"v":1}]}`,
       /^mostres\[0\]\.timestamp/,
     ],
+    ['an empty station id', `{"id_estacio":"","numero_mostres":1,"mostres":[${sample}]}`, /^id_estacio/],
+    [
+      'a station id over 256 characters',
+      `{"id_estacio":"${'x'.repeat(257)}","numero_mostres":1,"mostres":[${sample}]}`,
+      /^id_estacio/,
+    ],
+    [
+      'a nested string value',
+      `{"id_estacio":"s","numero_mostres":1,"mostres":[{"timestamp":"2021-01-01 00:00:00","values":{"v":"1"}}]}`,
+      /^mostres\[0\]\.values\.v/,
+    ],
+    [
+      'a value too large for a double (1e400)',
+      `{"id_estacio":"s","numero_mostres":1,"mostres":[{"timestamp":"2021-01-01 00:00:00","v":1e400}]}`,
+      /^mostres\[0\]\.v/,
+    ],
+    [
+      'an impossible date in the contract form',
+      `{"id_estacio":"s","numero_mostres":1,"mostres":[{"timestamp":"2021-02-30 00:00:00","v":1}]}`,
+      /^mostres\[0\]\.timestamp/,
+    ],
     [
       'a count that does not match',
       `{"id_estacio":"s","numero_mostres":2,"mostres":[${sample}]}`,

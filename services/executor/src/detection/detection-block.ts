@@ -1,9 +1,10 @@
 import secureJson from 'secure-json-parse';
 import { badRequest } from '../errors.js';
+import { StationId } from '../schemas/common.js';
 import { type DetectionBody, DetectionBody as DetectionBodySchema } from '../schemas/station-stream.js';
 import { compileCheck } from '../schemas/validator-compiler.js';
 import type { StationSample } from './detect-station-stream.js';
-import { type RawSample, toStationSamples } from './station-samples.js';
+import { plainStationSamples, type RawSample, toStationSamples } from './station-samples.js';
 
 /** A /detection body, read and checked. */
 export interface DetectionBlock {
@@ -17,6 +18,7 @@ const checkBody = compileCheck(DetectionBodySchema);
  * Reads a /detection body from its text as the JSON routes read theirs: `__proto__` and `constructor.prototype`
  * keys rejected (Fastify's default), then DetectionBody, `numero_mostres` and the timestamps checked. The text
  * is read where the block is detected, which for station worker threads is the thread, not the event loop.
+ * A common block is read in one pass (plainBlock); any other is checked against the schema.
  * @throws 400 naming `body` (not JSON) or the first offending field.
  */
 export function readDetectionBlock(text: string): DetectionBlock {
@@ -26,10 +28,22 @@ export function readDetectionBlock(text: string): DetectionBlock {
   } catch (err) {
     throw badRequest('body', `not valid JSON (${(err as Error).message})`);
   }
+  const plain = plainBlock(body);
+  if (plain) return plain;
   const invalid = checkBody(body);
   if (invalid) throw invalid;
   const { id_estacio, numero_mostres, mostres } = body as DetectionBody;
   return { id: id_estacio, samples: toStationSamples(numero_mostres, mostres as RawSample[]) };
+}
+
+/** The block when it is a common one (see plainStationSamples) with a station id the schema accepts. */
+function plainBlock(body: unknown): DetectionBlock | undefined {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
+  const { id_estacio: id, numero_mostres, mostres } = body as Record<string, unknown>;
+  if (typeof id !== 'string' || id.length < StationId.minLength! || id.length > StationId.maxLength!)
+    return undefined;
+  const samples = plainStationSamples(numero_mostres, mostres);
+  return samples && { id, samples };
 }
 
 const ID_KEY = '"id_estacio"';

@@ -14,10 +14,8 @@ const PARTS =
  * hour < 24, minute and second < 60, offset < 24 h). Sub-millisecond digits are truncated.
  */
 export function parseTimestamp(text: string): number | undefined {
-  if (text.length === 19) {
-    const fast = parseContractForm(text);
-    if (fast !== undefined) return fast;
-  }
+  const fast = parseContractForm(text);
+  if (fast !== undefined) return fast;
   const m = PARTS.exec(text);
   if (!m) return undefined;
   const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', , sign, oh = '0', om = '0'] = m;
@@ -37,9 +35,11 @@ export function parseTimestamp(text: string): number | undefined {
 /**
  * The contract's own form, "YYYY-MM-DD HH:MM:SS" (or with "T"), read digit by digit: every sample of a block has a
  * timestamp, and the general pattern cost more than the rest of the sample's bookkeeping. Undefined when the text
- * is not in this form or not a valid time (the general parser then decides).
+ * is not in this form or not a valid time (the general parser then decides). Whatever it reads also matches
+ * TIMESTAMP_PATTERN (19 characters, ASCII digits where the pattern has `\d`).
  */
-function parseContractForm(t: string): number | undefined {
+export function parseContractForm(t: string): number | undefined {
+  if (t.length !== 19) return undefined;
   const sep = t.charCodeAt(10);
   if (t.charCodeAt(4) !== DASH || t.charCodeAt(7) !== DASH || (sep !== SPACE && sep !== LETTER_T))
     return undefined;

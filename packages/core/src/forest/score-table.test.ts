@@ -32,12 +32,29 @@ describe('fitScoreTable', () => {
         const forest = new IsolationForest({ trees, sampleSize: psi, maxTrainingRows: n, seed }).fit(values);
         const table = fitScoreTable(values, { trees, sampleSize: psi, seed });
         for (const x of probePoints(forest)) expectSameScore(table, forest, x);
-        // Float32 and merged equal steps make it smaller than the float64 step function.
-        expect(table.size).toBeLessThanOrEqual(forest.breakpointCount);
-        expect(table.byteLength).toBe(8 * table.size + 4);
+        // Float32 thresholds and leaves with a quarter of room to spare, int32 tree starts.
+        const room = Math.ceil(table.size * 1.25);
+        expect(table.size).toBeLessThanOrEqual(trees * (Math.min(psi, n) - 1));
+        expect(table.byteLength).toBe(4 * room + 4 * (room + trees) + 4 * (trees + 1));
       }
     },
   );
+
+  it('refits into a table it is given, as a new one would be fitted', () => {
+    const random = new Random(5);
+    const first = Float64Array.from({ length: 64 }, () => random.normal(0, 1));
+    const second = Float64Array.from({ length: 64 }, () => 50 + random.normal(0, 10));
+    const options = { trees: 6, sampleSize: 64, seed: 8 };
+    const table = fitScoreTable(first, options);
+    const fresh = fitScoreTable(second, options);
+    const refit = fitScoreTable(second, options, table);
+    expect(refit).toBe(table);
+    for (const x of [...second, -100, 0, 30, 200]) expect(refit.at(x)).toBe(fresh.at(x));
+    // A table without room for the fit is left alone.
+    expect(fitScoreTable(second, { ...options, trees: 7 }, table)).not.toBe(table);
+    const small = fitScoreTable(new Float64Array([1, 2]), options);
+    expect(fitScoreTable(second, options, small)).not.toBe(small);
+  });
 
   it('keeps resolution on values of large magnitude and small spread', () => {
     const random = new Random(9);

@@ -1,27 +1,30 @@
 /**
- * A univariate Isolation Forest fitted straight into a compact score table, for streaming detectors that refit
- * often and are kept by the tens of thousands.
+ * A univariate Isolation Forest fitted straight into compact per-tree score runs, for streaming detectors that
+ * refit often and are kept by the tens of thousands.
  *
  * `fitScoreTable(values, options)` grows exactly the trees `new IsolationForest(options).fit(values)` grows
- * (same PRNG stream, same subsamples, same thresholds in the same order; see isolation-tree.ts) and returns the
- * step function of its score (see step-function.ts), but:
- * - it never materialises nodes: each tree is grown over its sorted subsample and emits, in order, its
- *   thresholds with the change in path length across each; the per-tree runs, already sorted, are merged
- *   pairwise (O(N log trees) for N thresholds) instead of sorted and binary-searched;
- * - the table is stored in float32: breakpoints relative to the training minimum (so their resolution is 2^-24
- *   of the data's spread, not of its magnitude) and mean path lengths (relative resolution 6e-8), turned into a
- *   score only when one is looked up: a fit makes hundreds of steps and a detector looks up one or two before the
- *   next fit, so the exponential is not taken per step (it was a third of the fit). Where neighbouring float32
- *   path lengths are equal the breakpoint is dropped. 8 bytes per breakpoint: about 2.7 KiB for 16 trees on 64
- *   samples.
+ * (same PRNG stream, same subsamples, same thresholds in the same order; see isolation-tree.ts), but never
+ * materialises nodes: each tree is grown over its sorted subsample and emits, in order, its thresholds and the path
+ * length of each leaf between them. That in-order run is already sorted, so it is the tree's step function as is:
+ * a lookup takes one binary search per tree (6 trees of ~21 thresholds in the station detector: ~30 comparisons) and
+ * a fit sorts and merges nothing. A detector looks up one value per sample and refits every few dozen samples, so
+ * merging the trees into one table (what an earlier version did) cost more at the fit than it saved at lookups:
+ * the default detector, 3,000 of them at W = 64, went from 1.93-2.28 to 1.60-1.92 µs per sample (runs alternated;
+ * same verdicts, NAB and station-stream scores unchanged).
  *
- * Scores equal `forest.scoreOne(x)` up to the float32 rounding of the mean path length (relative error below
- * 1e-7), except within float32 rounding of a breakpoint.
+ * Stored in float32: thresholds relative to the training minimum (so their resolution is 2^-24 of the data's
+ * spread, not of its magnitude) and leaf path lengths (relative resolution 6e-8). A threshold between two leaves
+ * of equal path length (e.g. sibling single-sample leaves) is dropped as it is emitted: about a third of them
+ * (6 trees on 64 values: 181 splits, 125 kept). About 8 bytes per threshold, and a quarter more room so later fits
+ * reuse the table: ~1.3 KiB for those 6 trees.
+ *
+ * Scores equal `forest.scoreOne(x)` up to the float32 rounding of the path lengths (relative error below 1e-7),
+ * except within float32 rounding of a threshold.
  */
 import { Random } from '../random.js';
 import { anomalyScorer } from './average-path-length.js';
 import { leafPathLength } from './isolation-tree.js';
-import { lowerBound } from './step-function.js';
+import { lowerBound, lowerBoundIn } from './step-function.js';
 
 export interface ScoreTableOptions {
   /** Number of trees (1..10000). */
@@ -34,79 +37,120 @@ export interface ScoreTableOptions {
 
 /** The PRNG stream IsolationForest grows its trees from (isolation-forest.ts). */
 const TREE_STREAM = 2;
+/** A new table has room for this many times the thresholds of the fit it is made for. */
+const TABLE_HEADROOM = 1.25;
 /** Uniform draws made at a time: a fit takes about 2 psi per tree. */
 const UNIFORM_BATCH = 128;
 
 export class ScoreTable {
+  /** Subtracted from x before the lookup (the training minimum). */
+  private origin = 0;
+  private trees = 0;
+  /** Each tree's increasing thresholds relative to `origin`, tree after tree. */
+  private readonly thresholds: Float32Array;
   /**
-   * @param origin subtracted from x before the lookup (the training minimum)
-   * @param breakpoints increasing thresholds relative to `origin`
-   * @param lengths breakpoints + 1 mean path lengths: `lengths[k]` holds on (b_{k-1}, b_k]
-   * @param score the anomaly score of a mean path length (anomalyScorer of the subsample size)
+   * Each tree's leaf path lengths, one more than its thresholds: tree t's leaf k holds on (threshold k - 1,
+   * threshold k] and sits at `starts[t] + t + k`.
    */
-  constructor(
-    readonly origin: number,
-    readonly breakpoints: Float32Array,
-    readonly lengths: Float32Array,
-    private readonly score: (meanPathLength: number) => number,
-  ) {}
+  private readonly leaves: Float32Array;
+  /** Where each tree's thresholds start, and their end (trees + 1 entries). */
+  private readonly starts: Int32Array;
+  /** The anomaly score of a mean path length (anomalyScorer of the subsample size). */
+  private score: (meanPathLength: number) => number = () => Number.NaN;
+
+  /** An empty table with room for `capacity` thresholds of `trees` trees. */
+  constructor(trees: number, capacity: number) {
+    this.thresholds = new Float32Array(capacity);
+    this.leaves = new Float32Array(capacity + trees);
+    this.starts = new Int32Array(trees + 1);
+  }
 
   /** The score at x. */
   at(x: number): number {
-    return this.score(this.lengths[lowerBound(this.breakpoints, x - this.origin)]!);
+    const { thresholds, leaves, starts, trees } = this;
+    const d = x - this.origin;
+    let sum = 0;
+    for (let t = 0; t < trees; t++)
+      sum += leaves[t + lowerBoundIn(thresholds, d, starts[t]!, starts[t + 1]!)]!;
+    return this.score(sum / trees);
   }
 
+  /** Thresholds kept, over all trees. */
   get size(): number {
-    return this.breakpoints.length;
+    return this.starts[this.trees]!;
   }
 
   get byteLength(): number {
-    return this.breakpoints.byteLength + this.lengths.byteLength;
+    return this.thresholds.byteLength + this.leaves.byteLength + this.starts.byteLength;
+  }
+
+  /** Whether `thresholds` thresholds of `trees` trees fit in this table. */
+  holds(trees: number, thresholds: number): boolean {
+    return this.starts.length === trees + 1 && this.thresholds.length >= thresholds;
+  }
+
+  /** Takes the runs of a fit (thresholds in float64, not yet relative to `origin`). */
+  fill(
+    origin: number,
+    thresholds: Float64Array,
+    leaves: Float64Array,
+    leafCount: number,
+    starts: Int32Array,
+    score: (meanPathLength: number) => number,
+  ): void {
+    const trees = this.starts.length - 1;
+    this.origin = origin;
+    this.trees = trees;
+    this.score = score;
+    const count = starts[trees]!;
+    for (let i = 0; i < count; i++) this.thresholds[i] = thresholds[i]! - origin;
+    this.leaves.set(leaves.subarray(0, leafCount));
+    this.starts.set(starts.subarray(0, trees + 1));
   }
 }
 
 /**
- * Fits a univariate Isolation Forest on `values` (finite, at least one; the caller checks) into a ScoreTable.
- * O(trees * psi log psi); allocates nothing but the table (scratch buffers are kept between fits).
+ * Fits a univariate Isolation Forest on `values` (finite, at least one; the caller checks) into a ScoreTable:
+ * `into` when it has room (its previous fit is overwritten), else a new one.
+ * O(trees * psi log psi); allocates nothing else (scratch buffers are kept between fits). A detector that refits
+ * into its own table allocates nothing at all: tables lived until the next refit, long enough to be promoted to
+ * V8's old generation, and most of a station worker's promoted bytes were theirs.
  */
-export function fitScoreTable(values: Float64Array, options: ScoreTableOptions): ScoreTable {
-  const psi = Math.min(options.sampleSize, values.length);
-  builder.start(values, psi, options.trees, new Random(options.seed, TREE_STREAM));
-  for (let t = 0; t < options.trees; t++) builder.growTree();
-  return builder.table(anomalyScorer(psi));
+export function fitScoreTable(
+  values: Float64Array,
+  options: ScoreTableOptions,
+  into?: ScoreTable,
+): ScoreTable {
+  const { trees, sampleSize } = options;
+  const psi = Math.min(sampleSize, values.length);
+  builder.start(values, psi, trees, new Random(options.seed, TREE_STREAM));
+  for (let t = 0; t < trees; t++) builder.growTree(t);
+  const count = builder.thresholdCount;
+  // Room for a fit a quarter larger: later fits of similar data reuse the table (the worst case, trees * (psi - 1)
+  // thresholds, would double a detector's memory).
+  const table = into?.holds(trees, count) ? into : new ScoreTable(trees, Math.ceil(count * TABLE_HEADROOM));
+  builder.fillTable(table, anomalyScorer(psi));
+  return table;
 }
 
 /**
- * Grows the trees of one fit and turns them into a table, in buffers reused by every fit (fits run one at a
- * time: nothing here is shared across an await).
- *
- * Thresholds are sorted by counting sort rather than comparison: a threshold t of a split lies in exactly one gap
- * between consecutive training values, `bucket` = the number of training values <= t, found by a short scan
- * from the split's left neighbour. Buckets are ordered intervals, so sorting each one (a few thresholds, by
- * insertion) sorts them all: O(N + n) for N thresholds and n values instead of O(N log trees).
+ * Grows the trees of one fit into their runs, in buffers reused by every fit (fits run one at a time: nothing here
+ * is shared across an await).
  */
 class ForestBuilder {
   /** All training values, sorted. */
   private sorted = new Float64Array(0);
-  /** The current tree's sample values, sorted, and their ranks in `sorted`. */
+  /** The current tree's sample values, sorted. */
   private sample = new Float64Array(0);
-  private sampleRanks = new Int32Array(0);
   /** Rank in `sorted` of each training value (as indexed in the input). */
   private ranks = new Int32Array(0);
   /** Fisher-Yates pool of the subsample draw, and the marks of the picked ranks. */
   private pool = new Int32Array(0);
   private picked = new Uint8Array(0);
-  /** Emitted thresholds, with the path length change across each and its bucket, in emission order. */
-  private keys = new Float64Array(0);
-  private deltas = new Float64Array(0);
-  private buckets = new Int32Array(0);
-  /** Thresholds per bucket, then the bucket starts; the thresholds in sorted order. */
-  private bucketStarts = new Int32Array(0);
-  private sortedKeys = new Float64Array(0);
-  private sortedDeltas = new Float64Array(0);
-  /** The table being built: breakpoints and mean path lengths, copied out at their final size. */
-  private float32Keys = new Float32Array(0);
-  private float32Lengths = new Float32Array(1);
+  /** The runs being grown: thresholds, leaf path lengths and where each tree's thresholds start. */
+  private thresholds = new Float64Array(0);
+  private leaves = new Float64Array(0);
+  private starts = new Int32Array(1);
   /** Leaf path length h at `depth * (psi + 1) + size` (leafPathLength is a log and a rounding). */
   private leafLengths = new Float64Array(0);
   private leafPsi = -1;
@@ -115,11 +159,11 @@ class ForestBuilder {
   private psi = 0;
   private trees = 0;
   private maxDepth = 0;
-  private count = 0;
-  private treeStart = 0;
-  /** Summed path length of the leftmost leaves (the value below every threshold). */
-  private base = 0;
-  private previousLeaf = 0;
+  /** Thresholds kept so far in this fit. */
+  thresholdCount = 0;
+  private leafCount = 0;
+  /** The current tree's first leaf. */
+  private treeLeaves = 0;
   /** Draws of the current fit's PRNG, made in bulk (see Random.floats) and used in order. */
   private readonly uniforms = new Float64Array(UNIFORM_BATCH);
   private nextUniform = UNIFORM_BATCH;
@@ -133,82 +177,47 @@ class ForestBuilder {
     this.psi = psi;
     this.trees = trees;
     this.maxDepth = Math.ceil(Math.log2(Math.max(psi, 2)));
-    this.reserve(n, trees * Math.max(psi - 1, 0));
+    this.reserve(n, trees * Math.max(psi - 1, 0), trees);
     this.leafTable();
     const sorted = this.sorted.subarray(0, n);
     sorted.set(values);
     sorted.sort();
-    if (psi === n) {
-      // Every tree takes all values: its sample is `sorted` itself.
-      this.sample.set(sorted);
-      for (let i = 0; i < n; i++) this.sampleRanks[i] = i;
-    } else {
-      this.rankValues(values);
-    }
-    this.bucketStarts.fill(0, 0, n + 2);
-    this.count = 0;
-    this.base = 0;
+    // Every tree takes all values when psi = n: its sample is `sorted` itself.
+    if (psi === n) this.sample.set(sorted);
+    else this.rankValues(values);
+    this.thresholdCount = 0;
+    this.leafCount = 0;
     this.nextUniform = UNIFORM_BATCH;
   }
 
-  /** Grows the next tree as TreeGrower does (same draws, same thresholds), emitting its thresholds. */
-  growTree(): void {
+  /** Grows tree `t` (the next one) as TreeGrower does (same draws, same thresholds), emitting its run. */
+  growTree(t: number): void {
     if (this.psi < this.n) this.drawSample();
-    this.treeStart = this.count;
+    this.starts[t] = this.thresholdCount;
+    this.treeLeaves = this.leafCount;
     this.grow(0, this.psi, 0);
   }
 
-  /**
-   * Sorts the thresholds by bucket and key, then turns running path length sums into float32 mean path lengths:
-   * breakpoints relative to the training minimum.
-   */
-  table(score: (meanPathLength: number) => number): ScoreTable {
-    this.sortThresholds();
-    const { sortedKeys: keys, sortedDeltas: deltas, count, trees } = this;
-    const origin = this.sorted[0]!;
-    const breakpoints = this.float32Keys;
-    const lengths = this.float32Lengths;
-    let sum = this.base;
-    lengths[0] = sum / trees;
-    let previousSum = sum;
-    let kept = 0;
-    for (let i = 0; i < count; i++) {
-      sum += deltas[i]!;
-      // Several trees may split at one threshold: only the sum after the last counts. An unchanged sum gives
-      // the same length as the last kept one.
-      if ((i + 1 < count && keys[i + 1] === keys[i]) || sum === previousSum) continue;
-      previousSum = sum;
-      const value = Math.fround(sum / trees);
-      if (value === lengths[kept]) continue;
-      const at = Math.fround(keys[i]! - origin);
-      // A breakpoint that float32 cannot tell from the previous one bounds an empty interval: replace it.
-      if (kept > 0 && at === breakpoints[kept - 1]) kept--;
-      breakpoints[kept] = at;
-      lengths[++kept] = value;
-    }
-    return new ScoreTable(origin, breakpoints.slice(0, kept), lengths.slice(0, kept + 1), score);
+  /** Hands the runs to `table`. */
+  fillTable(table: ScoreTable, score: (meanPathLength: number) => number): void {
+    this.starts[this.trees] = this.thresholdCount;
+    table.fill(this.sorted[0]!, this.thresholds, this.leaves, this.leafCount, this.starts, score);
   }
 
-  private reserve(n: number, thresholds: number): void {
+  private reserve(n: number, thresholds: number, trees: number): void {
     if (this.sorted.length < n) {
       this.sorted = new Float64Array(n);
       this.ranks = new Int32Array(n);
       this.pool = new Int32Array(n);
       this.picked = new Uint8Array(n);
-      this.bucketStarts = new Int32Array(n + 2);
       // One spare entry: drawSample writes one past the sample (branch-free) once it is complete.
       this.sample = new Float64Array(n + 1);
-      this.sampleRanks = new Int32Array(n + 1);
     }
-    if (this.keys.length < thresholds) {
-      this.keys = new Float64Array(thresholds);
-      this.deltas = new Float64Array(thresholds);
-      this.buckets = new Int32Array(thresholds);
-      this.sortedKeys = new Float64Array(thresholds);
-      this.sortedDeltas = new Float64Array(thresholds);
-      this.float32Keys = new Float32Array(thresholds);
-      this.float32Lengths = new Float32Array(thresholds + 1);
+    if (this.thresholds.length < thresholds) {
+      this.thresholds = new Float64Array(thresholds);
+      this.leaves = new Float64Array(thresholds + trees);
     }
+    if (this.starts.length < trees + 1) this.starts = new Int32Array(trees + 1);
   }
 
   /** Fills `leafLengths` for the current psi and height limit. */
@@ -238,12 +247,11 @@ class ForestBuilder {
   }
 
   /**
-   * The tree's subsample, sorted with its ranks: the draw is exactly `rng.sample(n, psi)` (the dense
-   * Fisher-Yates of random.ts, on a pool of ranks instead of indices: the same positions are picked), then
-   * the picked ranks are read in order.
+   * The tree's subsample, sorted: the draw is exactly `rng.sample(n, psi)` (the dense Fisher-Yates of random.ts,
+   * on a pool of ranks instead of indices: the same positions are picked), then the picked ranks are read in order.
    */
   private drawSample(): void {
-    const { n, psi, pool, picked, ranks, sorted, sample, sampleRanks } = this;
+    const { n, psi, pool, picked, ranks, sorted, sample } = this;
     for (let i = 0; i < n; i++) pool[i] = ranks[i]!;
     for (let i = 0; i < psi; i++) {
       const j = i + Math.floor(this.uniform() * (n - i));
@@ -255,7 +263,6 @@ class ForestBuilder {
     for (let r = 0; r < n; r++) {
       // Branch-free: the marks are random, a branch on them would be mispredicted half the time.
       sample[k] = sorted[r]!;
-      sampleRanks[k] = r;
       k += picked[r]!;
       picked[r] = 0;
     }
@@ -292,52 +299,18 @@ class ForestBuilder {
       length -= half;
     }
     this.grow(start, middle, depth + 1);
-    this.emit(threshold, this.sampleRanks[middle - 1]!);
+    this.thresholds[this.thresholdCount++] = threshold;
     this.grow(middle, end, depth + 1);
   }
 
-  /** Records a threshold above the training value of rank `below`, in its bucket. */
-  private emit(threshold: number, below: number): void {
-    const sorted = this.sorted;
-    // The values between the split's neighbours that the tree did not sample: usually none or a few.
-    let bucket = below + 1;
-    while (sorted[bucket]! <= threshold) bucket++;
-    this.keys[this.count] = threshold;
-    this.buckets[this.count++] = bucket;
-    this.bucketStarts[bucket + 1]!++;
-  }
-
-  /** A leaf with path length h: the first of its tree adds to the base, later ones follow a threshold. */
+  /** A leaf with path length h, after the threshold emitted last unless it is its tree's first. */
   private leaf(h: number): void {
-    if (this.count > this.treeStart) this.deltas[this.count - 1] = h - this.previousLeaf;
-    else this.base += h;
-    this.previousLeaf = h;
-  }
-
-  /** Counting sort of the thresholds (with their deltas) by bucket, then an insertion sort. */
-  private sortThresholds(): void {
-    const { n, count, keys, deltas, buckets, bucketStarts, sortedKeys, sortedDeltas } = this;
-    for (let b = 1; b <= n + 1; b++) bucketStarts[b]! += bucketStarts[b - 1]!;
-    // bucketStarts[b] is now where bucket b starts; each advances as it fills.
-    for (let i = 0; i < count; i++) {
-      const at = bucketStarts[buckets[i]!]!++;
-      sortedKeys[at] = keys[i]!;
-      sortedDeltas[at] = deltas[i]!;
+    if (this.leafCount > this.treeLeaves && h === this.leaves[this.leafCount - 1]) {
+      // Same length on both sides: the threshold changes nothing.
+      this.thresholdCount--;
+      return;
     }
-    // Buckets hold disjoint increasing intervals, so this only moves thresholds within their bucket.
-    for (let i = 1; i < count; i++) {
-      const key = sortedKeys[i]!;
-      if (!(key < sortedKeys[i - 1]!)) continue;
-      const delta = sortedDeltas[i]!;
-      let j = i - 1;
-      do {
-        sortedKeys[j + 1] = sortedKeys[j]!;
-        sortedDeltas[j + 1] = sortedDeltas[j]!;
-        j--;
-      } while (j >= 0 && sortedKeys[j]! > key);
-      sortedKeys[j + 1] = key;
-      sortedDeltas[j + 1] = delta;
-    }
+    this.leaves[this.leafCount++] = h;
   }
 }
 

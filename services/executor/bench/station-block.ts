@@ -23,6 +23,8 @@ const BLOCKS = Number(process.env.BENCH_BLOCKS ?? 5);
 const WARMUP_BLOCKS = 3;
 
 builtEntry(); // refuses a build older than the sources
+// The executor's V8 settings first, as server.ts applies them.
+await built('v8-flags.js');
 const { loadConfig } = await built<typeof import('../src/config.js')>('config.js');
 const { coreDetectorBackend } = await built<typeof import('../src/detection/core-detector-backend.js')>(
   'detection/core-detector-backend.js',

@@ -23,8 +23,13 @@ import { BLOCK, detectionBody, VARIABLES } from './station-bodies.js';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 /** Alternating runs per executor when comparing with BENCH_BASELINE. */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
-/** Load before the measured run: JIT warm, and every station past its first outlier (which creates its history). */
-const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
+/**
+ * Load before the measured run: JIT warm, and every station past its first outlier (which creates its history
+ * file). A station's first spike comes within its first 6 blocks (one every 500 samples): with 2,000 stations at
+ * ~1,000 blocks/s that takes ~12 s. After 5 s a third of them were still creating history files in the measured
+ * run, which put p99 at 55-73 ms (five runs) where 20 s of warm-up gave 35-40 (three runs, same build).
+ */
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 20);
 const STATIONS = Number(process.env.BENCH_STATIONS ?? 2000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const MEMORY_STATIONS = Number(process.env.BENCH_MEMORY_STATIONS ?? 10_000);

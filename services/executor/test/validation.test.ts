@@ -63,6 +63,11 @@ describe('bad input is a 400 naming the field', () => {
       sample({ timestamp: '2021-01-01 00:00:00', values: { v: 'x' } }),
       'mostres[0].values.v',
     ],
+    [
+      'string value under a name with a line break',
+      sample({ timestamp: '2021-01-01 00:00:00', values: { 'v\nw': 'x' } }),
+      'mostres[0].values.v\nw',
+    ],
     ['boolean value', sample({ timestamp: '2021-01-01 00:00:00', v: true }), 'mostres[0].v'],
     ['values not an object', sample({ timestamp: '2021-01-01 00:00:00', values: [1] }), 'mostres[0].values'],
   ])('/detection: %s', async (_name, payload, field) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseTimestamp } from '../src/detection/timestamps.js';
+import { parseContractForm, parseTimestamp, TIMESTAMP_PATTERN } from '../src/detection/timestamps.js';
 
 describe('parseTimestamp', () => {
   it.each([
@@ -36,5 +36,25 @@ describe('parseTimestamp', () => {
     'yesterday',
   ])('rejects %s', (text) => {
     expect(parseTimestamp(text)).toBeUndefined();
+  });
+});
+
+describe('parseContractForm', () => {
+  it.each([
+    ['2021-01-01 00:00:00', true],
+    ['2021-12-31T23:59:59', true],
+    ['2024-02-29 12:30:45', true],
+    ['2023-02-29 12:30:45', false],
+    ['2021-01-01 00:00:0\u0663', false],
+    ['2021-01-01x00:00:00', false],
+    ['2021-01-01 00:00:00Z', false],
+    ['+021-01-01 00:00:00', false],
+  ])('reads %s only if the schema pattern accepts it (and parseTimestamp agrees)', (text, read) => {
+    const time = parseContractForm(text);
+    expect(time !== undefined).toBe(read);
+    if (time !== undefined) {
+      expect(new RegExp(TIMESTAMP_PATTERN).test(text)).toBe(true);
+      expect(time).toBe(parseTimestamp(text));
+    }
   });
 });

@@ -45,7 +45,7 @@ const UNIFORM_BATCH = 128;
 export class ScoreTable {
   /** Subtracted from x before the lookup (the training minimum). */
   private origin = 0;
-  private trees = 0;
+  private readonly trees: number;
   /** Each tree's increasing thresholds relative to `origin`, tree after tree. */
   private readonly thresholds: Float32Array;
   /**
@@ -60,6 +60,7 @@ export class ScoreTable {
 
   /** An empty table with room for `capacity` thresholds of `trees` trees. */
   constructor(trees: number, capacity: number) {
+    this.trees = trees;
     this.thresholds = new Float32Array(capacity);
     this.leaves = new Float32Array(capacity + trees);
     this.starts = new Int32Array(trees + 1);
@@ -89,22 +90,21 @@ export class ScoreTable {
     return this.starts.length === trees + 1 && this.thresholds.length >= thresholds;
   }
 
-  /** Takes the runs of a fit (thresholds in float64, not yet relative to `origin`). */
+  /** Takes the runs of a fit of this table's tree count (thresholds in float64, not yet relative to `origin`). */
   fill(
     origin: number,
     thresholds: Float64Array,
     leaves: Float64Array,
-    leafCount: number,
     starts: Int32Array,
     score: (meanPathLength: number) => number,
   ): void {
-    const trees = this.starts.length - 1;
+    const { trees } = this;
     this.origin = origin;
-    this.trees = trees;
     this.score = score;
     const count = starts[trees]!;
     for (let i = 0; i < count; i++) this.thresholds[i] = thresholds[i]! - origin;
-    this.leaves.set(leaves.subarray(0, leafCount));
+    // One leaf more than thresholds per tree.
+    this.leaves.set(leaves.subarray(0, count + trees));
     this.starts.set(starts.subarray(0, trees + 1));
   }
 }
@@ -201,7 +201,7 @@ class ForestBuilder {
   /** Hands the runs to `table`. */
   fillTable(table: ScoreTable, score: (meanPathLength: number) => number): void {
     this.starts[this.trees] = this.thresholdCount;
-    table.fill(this.sorted[0]!, this.thresholds, this.leaves, this.leafCount, this.starts, score);
+    table.fill(this.sorted[0]!, this.thresholds, this.leaves, this.starts, score);
   }
 
   private reserve(n: number, thresholds: number, trees: number): void {

@@ -4,7 +4,7 @@ import { StationId } from '../schemas/common.js';
 import { type DetectionBody, DetectionBody as DetectionBodySchema } from '../schemas/station-stream.js';
 import { compileCheck } from '../schemas/validator-compiler.js';
 import type { StationSample } from './detect-station-stream.js';
-import { plainStationSamples, type RawSample, toStationSamples } from './station-samples.js';
+import { isObject, plainStationSamples, type RawSample, toStationSamples } from './station-samples.js';
 
 /** A /detection body, read and checked. */
 export interface DetectionBlock {
@@ -38,8 +38,8 @@ export function readDetectionBlock(text: string): DetectionBlock {
 
 /** The block when it is a common one (see plainStationSamples) with a station id the schema accepts. */
 function plainBlock(body: unknown): DetectionBlock | undefined {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
-  const { id_estacio: id, numero_mostres, mostres } = body as Record<string, unknown>;
+  if (!isObject(body)) return undefined;
+  const { id_estacio: id, numero_mostres, mostres } = body;
   if (typeof id !== 'string' || id.length < StationId.minLength! || id.length > StationId.maxLength!)
     return undefined;
   const samples = plainStationSamples(numero_mostres, mostres);

@@ -53,7 +53,8 @@ export function plainStationSamples(count: unknown, samples: unknown): StationSa
   return out;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
+/** A JSON object: not null, not an array. */
+export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from './errors.js';
-import { deriveSeed, hashSeed, Random } from './random.js';
+import { deriveSeed, hashSeed, keyedFloat, Random } from './random.js';
 
 const draws = (rng: Random, n: number, draw: (r: Random) => number): number[] =>
   Array.from({ length: n }, () => draw(rng));
@@ -99,6 +99,22 @@ describe('Random', () => {
     expect(rng.sample(10, 0)).toHaveLength(0);
   });
 
+  it('samples into a given array exactly what sample() draws, whatever sizes came before', () => {
+    const a = new Random(3);
+    const b = new Random(3);
+    for (const [n, k] of [
+      [1440, 256],
+      [50, 50],
+      [2000, 7],
+      [1440, 256],
+    ] as const) {
+      const into = new Int32Array(k);
+      b.sampleInto(n, into);
+      expect(into).toEqual(a.sample(n, k));
+    }
+    expect(() => b.sampleInto(5, new Int32Array(6))).toThrow(/^k:/);
+  });
+
   it('rejects bad seeds and ranges naming the argument', () => {
     expect(() => new Random(1.5)).toThrow(InvalidInputError);
     expect(() => new Random(Number.NaN)).toThrow(/seed/);
@@ -124,5 +140,42 @@ describe('hashSeed and deriveSeed', () => {
     expect(new Set(derived).size).toBe(100);
     expect(deriveSeed(7, 3)).toBe(derived[3]);
     expect(deriveSeed(8, 3)).not.toBe(derived[3]);
+  });
+});
+
+describe('keyedFloat', () => {
+  it('depends only on its key and counter', () => {
+    const a = keyedFloat(7, 3);
+    new Random(1).floats(new Float64Array(10));
+    expect(keyedFloat(7, 3)).toBe(a);
+    expect(keyedFloat(8, 3)).not.toBe(a);
+    expect(keyedFloat(7, 4)).not.toBe(a);
+  });
+
+  it('is uniform in [0, 1) and unrelated between neighbouring counters and keys', () => {
+    const keys = new Random(5);
+    const n = 100_000;
+    const deciles = new Array<number>(10).fill(0);
+    let sum = 0;
+    let nextCounter = 0;
+    let nextKey = 0;
+    let outside = 0;
+    for (let i = 0; i < n; i++) {
+      const key = keys.uint32() | 0;
+      // Counters as a tree node's draws use them: small, consecutive, or a child's position (2 node + 1).
+      const counter = i % 4096;
+      const u = keyedFloat(key, counter);
+      outside += +!(u >= 0 && u < 1);
+      deciles[Math.floor(u * 10)]!++;
+      sum += u;
+      nextCounter += (u - 0.5) * (keyedFloat(key, counter + 1) - 0.5);
+      nextKey += (u - 0.5) * (keyedFloat(key + 1, counter) - 0.5);
+    }
+    expect(outside).toBe(0);
+    expect(sum / n).toBeCloseTo(0.5, 2);
+    for (const count of deciles) expect(Math.abs(count - n / 10)).toBeLessThan(5 * Math.sqrt(n / 10));
+    // Correlation 12 E[(u - 1/2)(v - 1/2)]: its standard error here is 1 / sqrt(n) = 0.003.
+    expect(Math.abs((12 * nextCounter) / n)).toBeLessThan(0.015);
+    expect(Math.abs((12 * nextKey) / n)).toBeLessThan(0.015);
   });
 });

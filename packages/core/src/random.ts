@@ -16,6 +16,11 @@ const GOLDEN_RATIO_32 = 0x9e3779b9;
 const TWO_POW_MINUS_53 = 1 / 9007199254740992;
 /** Above this many candidates, `sample` tracks swaps in a Map instead of a dense array (O(k) memory). */
 const DENSE_SAMPLE_LIMIT = 1 << 16;
+/**
+ * `sampleInto`'s working arrays, kept between calls (allocating them cost more than the shuffle). JavaScript runs
+ * one call at a time per thread, and nothing in a call can re-enter it.
+ */
+const scratch = { pool: new Int32Array(0), draws: new Float64Array(0) };
 
 /** MurmurHash3's 32-bit finaliser (Appleby, fmix32): a bijective avalanche mix of 32 bits. */
 function fmix32(state: number): number {
@@ -159,23 +164,36 @@ export class Random {
    * @throws {InvalidInputError} `n` or `k` when not integers with 0 <= k <= n < 2^31.
    */
   sample(n: number, k: number): Int32Array {
-    if (!(Number.isSafeInteger(n) && n >= 0 && n < 2 ** 31)) {
-      throw new InvalidInputError('n', `expected an integer in [0, 2^31), got ${n}`);
-    }
-    if (!(Number.isSafeInteger(k) && k >= 0 && k <= n)) {
-      throw new InvalidInputError('k', `expected an integer in [0, ${n}], got ${k}`);
-    }
+    checkSampleSize(n, k);
     const out = new Int32Array(k);
+    this.sampleInto(n, out);
+    return out;
+  }
+
+  /**
+   * `sample(n, out.length)` written into `out`: the same indices from the same draws, without allocating (the
+   * shallow model draws 64 subsamples per request, and each typed array above 64 bytes costs microseconds to
+   * allocate).
+   * @throws {InvalidInputError} `n` or `k` when not integers with 0 <= out.length <= n < 2^31.
+   */
+  sampleInto(n: number, out: Int32Array): void {
+    const k = out.length;
+    checkSampleSize(n, k);
     if (n <= DENSE_SAMPLE_LIMIT) {
-      const pool = new Int32Array(n);
+      if (scratch.pool.length < n) scratch.pool = new Int32Array(n);
+      if (scratch.draws.length < k) scratch.draws = new Float64Array(k);
+      const { pool } = scratch;
       for (let i = 0; i < n; i++) pool[i] = i;
+      // The same draws as k calls of float(), made in bulk (float() boxes the state words at every call).
+      const draws = scratch.draws.subarray(0, k);
+      this.floats(draws);
       for (let i = 0; i < k; i++) {
-        const j = i + Math.floor(this.float() * (n - i));
+        const j = i + Math.floor(draws[i]! * (n - i));
         const picked = pool[j]!;
         pool[j] = pool[i]!;
         out[i] = picked;
       }
-      return out;
+      return;
     }
     // Sparse shuffle: `moved` holds the entries of the virtual identity array that a swap has changed.
     const moved = new Map<number, number>();
@@ -184,7 +202,32 @@ export class Random {
       out[i] = moved.get(j) ?? j;
       moved.set(j, moved.get(i) ?? i);
     }
-    return out;
+  }
+}
+
+/**
+ * Uniform double in [0, 1) addressed by (key, counter) instead of drawn in sequence (counter-based, in the manner
+ * of Salmon et al.'s Philox, with MurmurHash3 finalisers as the mix): a draw does not depend on which draws were
+ * made before it, so randomness tied to a position (a tree node) stays the same when other positions are skipped.
+ * Two hashes of (key, counter) give the 53 bits. `key` and `counter` are 32-bit integers.
+ *
+ * @example
+ * keyedFloat(7, 3) === keyedFloat(7, 3); // true, whatever was drawn in between
+ */
+export function keyedFloat(key: number, counter: number): number {
+  const spread = Math.imul(counter, GOLDEN_RATIO_32);
+  const mixed = fmix32(key ^ spread);
+  const high = fmix32(mixed + key) >>> 5; // 27 bits
+  const low = fmix32(mixed ^ spread ^ 0x5bd1e995) >>> 6; // 26 bits
+  return (high * 67108864 + low) * TWO_POW_MINUS_53;
+}
+
+function checkSampleSize(n: number, k: number): void {
+  if (!(Number.isSafeInteger(n) && n >= 0 && n < 2 ** 31)) {
+    throw new InvalidInputError('n', `expected an integer in [0, 2^31), got ${n}`);
+  }
+  if (!(Number.isSafeInteger(k) && k >= 0 && k <= n)) {
+    throw new InvalidInputError('k', `expected an integer in [0, ${n}], got ${k}`);
   }
 }
 

@@ -45,3 +45,11 @@ export function anomalyScorer(subsampleSize: number): (meanPathLength: number) =
   const scale = -Math.LN2 / c;
   return (meanPathLength) => Math.exp(meanPathLength * scale);
 }
+
+/** ln s(x) from E[h(x)]: the logarithm of `anomalyScorer`'s score without computing the score. */
+export function logAnomalyScorer(subsampleSize: number): (meanPathLength: number) => number {
+  const c = averagePathLength(subsampleSize);
+  if (c === 0) return () => -Math.LN2;
+  const scale = -Math.LN2 / c;
+  return (meanPathLength) => meanPathLength * scale;
+}

@@ -145,8 +145,7 @@ export class TreeGrower {
   /** Features in the order the current node tries them (a permutation, shuffled in place as it is drawn). */
   private readonly order: Uint16Array;
   /** Range of the feature found by `pickFeature`. */
-  private low = 0;
-  private high = 0;
+  private readonly range: FeatureRange = { low: 0, high: 0 };
 
   constructor(
     private readonly rows: Rows,
@@ -221,8 +220,8 @@ export class TreeGrower {
       this.makeLeaf(node, depth, end - start);
       return;
     }
-    const threshold = this.drawThreshold(this.low, this.high);
-    const middle = this.partition(start, end, feature, threshold);
+    const threshold = this.drawThreshold(this.range.low, this.range.high);
+    const middle = partitionRows(this.rows, this.indices, start, end, feature, threshold);
     const left = this.makeSplit(node, feature, threshold);
     this.growNode(left, start, middle, depth + 1);
     this.growNode(left + 1, middle, end, depth + 1);
@@ -251,15 +250,9 @@ export class TreeGrower {
     this.growSorted(left + 1, middle, end, depth + 1);
   }
 
-  /**
-   * Uniform threshold in [low, high) for low < high. (1 - u) low + u high cannot overflow, unlike low + u
-   * (high - low); rounding may reach `high`, which would leave the right side empty, so that falls back to
-   * `low` as in scikit-learn.
-   */
+  /** Uniform threshold in [low, high) for low < high. */
   private drawThreshold(low: number, high: number): number {
-    const u = this.rng.float();
-    const threshold = (1 - u) * low + u * high;
-    return threshold >= low && threshold < high ? threshold : low;
+    return thresholdAt(this.rng.float(), low, high);
   }
 
   /** Turns `node` into a split and returns its left child (the right one follows it). */
@@ -282,8 +275,7 @@ export class TreeGrower {
 
   /**
    * Draws features in random order (without replacement) until one is not constant over the node's rows: a
-   * uniform draw among the non-constant features, at O(rows) per feature tried. Leaves its range in
-   * `low`/`high`.
+   * uniform draw among the non-constant features, at O(rows) per feature tried. Leaves its range in `range`.
    * @returns the feature, or -1 when all are constant.
    */
   private pickFeature(start: number, end: number): number {
@@ -294,44 +286,74 @@ export class TreeGrower {
       const feature = order[j]!;
       order[j] = order[tried]!;
       order[tried] = feature;
-      if (this.findRange(start, end, feature)) return feature;
+      if (featureRange(this.rows, this.indices, start, end, feature, this.range)) return feature;
     }
     return -1;
   }
+}
 
-  /** Range of `feature` over the node's rows into `low`/`high`; true when not constant. */
-  private findRange(start: number, end: number, feature: number): boolean {
-    const { indices } = this;
-    const { data, dims } = this.rows;
-    let low = data[indices[start]! * dims + feature]!;
-    let high = low;
-    for (let i = start + 1; i < end; i++) {
-      const v = data[indices[i]! * dims + feature]!;
-      if (v < low) low = v;
-      else if (v > high) high = v;
-    }
-    this.low = low;
-    this.high = high;
-    return low < high;
-  }
+/** The range of a feature over some rows. */
+export interface FeatureRange {
+  low: number;
+  high: number;
+}
 
-  /**
-   * Moves the node's rows with `x[feature] <= threshold` to the front of its index range; returns the
-   * boundary.
-   */
-  private partition(start: number, end: number, feature: number, threshold: number): number {
-    const { indices } = this;
-    const { data, dims } = this.rows;
-    // Lomuto's scheme without a branch on the comparison (which random data makes unpredictable): every row is
-    // swapped to the boundary and the boundary moves when it goes left. The order within each side differs from
-    // a branching partition, but a node's tree depends only on which rows it holds.
-    let boundary = start;
-    for (let i = start; i < end; i++) {
-      const row = indices[i]!;
-      indices[i] = indices[boundary]!;
-      indices[boundary] = row;
-      boundary += +(data[row * dims + feature]! <= threshold);
-    }
-    return boundary;
+/**
+ * Range of `feature` over the rows at `indices[start, end)` (at least one) into `range`; true when not constant.
+ */
+export function featureRange(
+  rows: Rows,
+  indices: Int32Array,
+  start: number,
+  end: number,
+  feature: number,
+  range: FeatureRange,
+): boolean {
+  const { data, dims } = rows;
+  let low = data[indices[start]! * dims + feature]!;
+  let high = low;
+  for (let i = start + 1; i < end; i++) {
+    const v = data[indices[i]! * dims + feature]!;
+    if (v < low) low = v;
+    else if (v > high) high = v;
   }
+  range.low = low;
+  range.high = high;
+  return low < high;
+}
+
+/**
+ * The split threshold for a uniform draw u in [0, 1) over [low, high), low < high. (1 - u) low + u high cannot
+ * overflow, unlike low + u (high - low); rounding may reach `high`, which would leave the right side empty, so
+ * that falls back to `low` as in scikit-learn.
+ */
+export function thresholdAt(u: number, low: number, high: number): number {
+  const threshold = (1 - u) * low + u * high;
+  return threshold >= low && threshold < high ? threshold : low;
+}
+
+/**
+ * Moves the rows at `indices[start, end)` with `x[feature] <= threshold` to the front of that range; returns the
+ * boundary.
+ */
+export function partitionRows(
+  rows: Rows,
+  indices: Int32Array,
+  start: number,
+  end: number,
+  feature: number,
+  threshold: number,
+): number {
+  const { data, dims } = rows;
+  // Lomuto's scheme without a branch on the comparison (which random data makes unpredictable): every row is
+  // swapped to the boundary and the boundary moves when it goes left. The order within each side differs from
+  // a branching partition, but a node's tree depends only on which rows it holds.
+  let boundary = start;
+  for (let i = start; i < end; i++) {
+    const row = indices[i]!;
+    indices[i] = indices[boundary]!;
+    indices[boundary] = row;
+    boundary += +(data[row * dims + feature]! <= threshold);
+  }
+  return boundary;
 }

@@ -37,6 +37,14 @@ export interface MetricRunner {
   close(): Promise<void>;
 }
 
+/**
+ * Young-generation size of a metric worker (V8's default: 48 MB). A request allocates ~3.4 MB that lives as long as
+ * the request, so with the default every few requests a scavenge copies a live request's rows and detections.
+ * Measured end to end, alternating two executors (4 rounds of 8 s, shallow form requests): 111 vs 101 requests/s
+ * median, 16.4 vs 18.0 ms of CPU per request, better in every round.
+ */
+const YOUNG_GENERATION_MB = 96;
+
 export function createMetricRunner(options: { workers: number; k: number | undefined }): MetricRunner {
   if (options.workers === 0) {
     return {
@@ -51,6 +59,7 @@ export function createMetricRunner(options: { workers: number; k: number | undef
     return new Piscina<MetricTask, MetricWorkResult>({
       filename: fileURLToPath(url),
       minThreads: options.workers,
+      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
       maxThreads: options.workers,
       ...(execArgv ? { execArgv } : {}),
       workerData: { k: options.k },

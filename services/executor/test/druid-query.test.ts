@@ -183,7 +183,7 @@ describe('POST /api/v1/outliers: errors', () => {
       /^data\[0\]\.timestamp: /,
     ],
     [
-      'JSON data (a plain value, read again from the body text in the worker) with a bad timestamp',
+      'JSON data (a plain value, its text cut from the body and parsed in the worker) with a bad timestamp',
       jsonRequest({
         data: [
           { timestamp: '2024-01-01T00:00:00Z', result: { bytes: 1 } },
@@ -246,6 +246,16 @@ describe('POST /api/v1/outliers: errors', () => {
       /^data: expected a string/,
     ],
     ['malformed JSON', { headers: { 'content-type': 'application/json' }, payload: '{"data": ' }, /^body: /],
+    [
+      'JSON data whose brackets match but that is not JSON (cut from the body, parsed in the worker)',
+      { headers: { 'content-type': 'application/json' }, payload: '{"data": [1,,{2]], "k": 1}' },
+      /^data: not valid JSON$/,
+    ],
+    [
+      'a malformed JSON body around well-formed data',
+      { headers: { 'content-type': 'application/json' }, payload: '{"data": [], "model": }' },
+      /^body: /,
+    ],
     ['a JSON array body', jsonRequest([1, 2]), /^body: expected an object/],
   ])('400 for %s', async (_, request, msg) => {
     await expectError(request, 400, msg);

@@ -72,7 +72,7 @@ export function createMetricRunner(options: { workers: number; k: number | undef
     run: (work, model) => {
       pool ??= start();
       const task = pool.run({
-        work: forThread(work),
+        work,
         model: model && { key: model.key, files: model.files },
       });
       running.add(task);
@@ -85,13 +85,6 @@ export function createMetricRunner(options: { workers: number; k: number | undef
       await pool?.close();
     },
   };
-}
-
-/** The work as sent to a thread: a `data` value that came from a JSON body goes as that body's text. */
-function forThread(work: MetricWork): MetricWork {
-  if (!('data' in work.rows) || work.rows.data.bodyText === undefined) return work;
-  const { encoding, bodyText } = work.rows.data;
-  return { ...work, rows: { data: { value: undefined, encoding, bodyText } } };
 }
 
 /** Copies a version's files into shared memory once, so every task hands them to its worker without a copy. */

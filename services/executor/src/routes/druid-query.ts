@@ -9,6 +9,7 @@ import { type BodyEncoding, decodeMetricRequest } from '../detection/metric-requ
 import { createMetricRunner } from '../detection/metric-runner.js';
 import { OutliersError, OutliersReply } from '../schemas/druid-query.js';
 import { parseForm } from './parse-form.js';
+import { splitDataMember } from './split-data-member.js';
 
 /**
  * The metric-detection API of the network-traffic reference: `POST /api/v1/outliers` and its documented alias
@@ -18,16 +19,17 @@ import { parseForm } from './parse-form.js';
  */
 const druidQueryRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (fastify, { config }) => {
   await fastify.register(formbody, { bodyLimit: config.BODY_LIMIT, parser: parseForm });
-  // JSON bodies as usual, keeping their text for the worker threads (see EncodedJsonField.bodyText).
-  const bodyTexts = new WeakMap<object, string>();
+  // JSON bodies as usual, but for the text of `data`, cut out for the worker threads to parse (split-data-member.ts).
+  const dataTexts = new WeakMap<object, string>();
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   fastify.removeContentTypeParser('application/json');
   fastify.addContentTypeParser(
     'application/json',
     { parseAs: 'string', bodyLimit: config.BODY_LIMIT },
     (request, text, done) => {
-      bodyTexts.set(request, text as string);
-      parseJson(request, text as string, done);
+      const split = splitDataMember(text as string);
+      if (split) dataTexts.set(request, split.data);
+      parseJson(request, split ? split.rest : (text as string), done);
     },
   );
   await fastify.register(multipart, {
@@ -68,7 +70,7 @@ const druidQueryRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (f
     const encoding: BodyEncoding = request.headers['content-type']?.startsWith('application/json')
       ? 'json'
       : 'form';
-    const fields = decodeMetricRequest(request.body, encoding, bodyTexts.get(request));
+    const fields = decodeMetricRequest(request.body, encoding, dataTexts.get(request));
     const body = await detectDruidQuery(fields, {
       druid: fastify.druid,
       models: fastify.metricModels.cache,
@@ -77,7 +79,7 @@ const druidQueryRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (f
       metric: config.METRIC,
       log: request.log,
     });
-    // Serialised where the detection ran (JSON.stringify, a single pass in C++), not again here.
+    // Serialised where the detection ran (reply-json.ts), not again here.
     return reply.type('application/json; charset=utf-8').send(body);
   };
   fastify.post('/api/v1/outliers', { schema }, handler);

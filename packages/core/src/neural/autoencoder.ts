@@ -203,22 +203,23 @@ export class AutoencoderModel {
     const scaled = leadingColumns(features, count);
     const reconstructed = this.reconstructRobustly(features, scaled, limits);
     // Per metric, in the metric's units: the reconstruction and the band edges (reconstruction ± threshold).
-    const column = (m: number, offset: number) =>
-      unscaleMetric(
-        spec,
-        m,
-        rows.map((_, r) => reconstructed[r * count + m]! + offset),
-      );
+    const column = (m: number, offset: number) => {
+      const values = new Float64Array(rows.length);
+      for (let r = 0; r < rows.length; r++) values[r] = reconstructed[r * count + m]! + offset;
+      return unscaleMetric(spec, m, values);
+    };
     const expected = metrics.map((_, m) => column(m, 0));
     const lower = metrics.map((_, m) => column(m, -limits[m]!));
     const upper = metrics.map((_, m) => column(m, limits[m]!));
+    // Records copied from one with every metric, then filled: no new property (and hidden class) per store.
+    const record = Object.fromEntries(metrics.map((metric) => [metric, 0]));
     const points = rows.map((row, r): MetricPoint => {
       const point: MetricPoint = {
         time: row.time,
-        observed: {},
-        expected: {},
-        lower: {},
-        upper: {},
+        observed: { ...record },
+        expected: { ...record },
+        lower: { ...record },
+        upper: { ...record },
         score: 0,
         anomalous: false,
         exceeded: [],
@@ -248,12 +249,16 @@ export class AutoencoderModel {
     const count = limits.length;
     const first = predictAll(this.network, features, count, window, stride);
     const reconstructed = averageOutputs(first, count);
-    const flagged = Uint8Array.from(scaled, (y, i) =>
-      Math.abs(y - reconstructed[i]!) > limits[i % count]! ? 1 : 0,
-    );
+    const flagged = new Uint8Array(scaled.length);
     const flaggedRows: number[] = [];
     for (let r = 0; r < features.rows; r++) {
-      if (flagged.subarray(r * count, (r + 1) * count).includes(1)) flaggedRows.push(r);
+      let any = 0;
+      for (let m = 0; m < count; m++) {
+        const i = r * count + m;
+        flagged[i] = +(Math.abs(scaled[i]! - reconstructed[i]!) > limits[m]!);
+        any |= flagged[i]!;
+      }
+      if (any) flaggedRows.push(r);
     }
     if (flaggedRows.length === 0) return reconstructed;
     const masked = maskFlagged(features, count, flagged, reconstructed);

@@ -97,12 +97,16 @@ export function featureNames(spec: FeatureSpec): string[] {
 
 /** Scaled values of metric `m` (its index in `spec.metrics`): min-max of the signed log. */
 export function scaleMetric(spec: FeatureSpec, m: number, values: NumberArray): Float64Array {
-  return MinMaxScaler.fromJSON(spec.scaling.scalers[m]!).transform(Float64Array.from(values, signedLog));
+  const logs = new Float64Array(values.length);
+  for (let i = 0; i < logs.length; i++) logs[i] = signedLog(values[i]!);
+  return MinMaxScaler.fromJSON(spec.scaling.scalers[m]!).transform(logs);
 }
 
 /** Inverse of `scaleMetric`: values in the metric's own units. */
 export function unscaleMetric(spec: FeatureSpec, m: number, scaled: NumberArray): Float64Array {
-  return MinMaxScaler.fromJSON(spec.scaling.scalers[m]!).inverse(scaled).map(signedExp);
+  const values = MinMaxScaler.fromJSON(spec.scaling.scalers[m]!).inverse(scaled);
+  for (let i = 0; i < values.length; i++) values[i] = signedExp(values[i]!);
+  return values;
 }
 
 /** Feature matrix of validated rows. */

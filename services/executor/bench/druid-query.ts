@@ -6,7 +6,8 @@
  * again with a JSON body carrying `data` as JSON. The executor uses METRIC_WORKERS from the environment (default:
  * one worker thread per core). A calibration line first: the worker part of a shallow request, timed in this process.
  *
- *   pnpm build && node --conditions=source --import tsx bench/druid-query.ts      (BENCH_SECONDS, BENCH_CONNECTIONS)
+ *   pnpm build && node --conditions=source --import tsx bench/druid-query.ts
+ *   env: BENCH_SECONDS, BENCH_WARMUP_SECONDS, BENCH_CONNECTIONS
  * The executor runs from its build, as `pnpm start` runs it; this script's own imports come from the sources.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -20,6 +21,11 @@ import { cpuSeconds, startExecutor } from './executor-process.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
+/**
+ * Unmeasured load before each scenario, so that the run measures the steady state rather than the worker threads'
+ * first seconds (compiling the hot code, growing their heaps).
+ */
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
 const ROWS = 1440;
 const MINUTE = 60_000;
 
@@ -75,19 +81,22 @@ async function run(url: string, pid: number, name: string, body: string, type = 
   };
   if (first.status !== 200 || reply.predicted?.length !== ROWS)
     throw new Error(`${name}: ${first.status} ${JSON.stringify(reply).slice(0, 300)}`);
+  const load = (duration: number) =>
+    autocannon({
+      url: `${url}/api/v1/outliers`,
+      method: 'POST',
+      connections: CONNECTIONS,
+      duration,
+      headers: { 'content-type': type },
+      body,
+    });
+  if (WARMUP_SECONDS > 0) await load(WARMUP_SECONDS);
   const cpuBefore = cpuSeconds(pid);
   const mainBefore = cpuSeconds(pid, true);
   const loadBefore = process.cpuUsage();
-  const result = await autocannon({
-    url: `${url}/api/v1/outliers`,
-    method: 'POST',
-    connections: CONNECTIONS,
-    duration: SECONDS,
-    headers: { 'content-type': type },
-    body,
-  });
+  const result = await load(SECONDS);
   const answered = result['2xx'] + result.non2xx;
-  const load = process.cpuUsage(loadBefore);
+  const generator = process.cpuUsage(loadBefore);
   console.log(
     JSON.stringify({
       scenario: `${name}: ${ROWS} rows as ${type === FORM ? 'form' : 'JSON'} data (${(body.length / 1024).toFixed(0)} KiB), ${CONNECTIONS} connections, ${SECONDS} s`,
@@ -101,7 +110,9 @@ async function run(url: string, pid: number, name: string, body: string, type = 
         (((cpuSeconds(pid, true) - mainBefore) * 1000) / answered).toFixed(1),
       ),
       // The load generator shares the two cores: what it takes is not left for the executor.
-      loadGeneratorCpuMsPerRequest: Number(((load.user + load.system) / 1000 / answered).toFixed(1)),
+      loadGeneratorCpuMsPerRequest: Number(
+        ((generator.user + generator.system) / 1000 / answered).toFixed(1),
+      ),
       errors: result.errors,
       latencyMs: {
         p50: result.latency.p50,

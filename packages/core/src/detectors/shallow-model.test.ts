@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { invalidArgumentOf } from '../../test/errors-support.js';
 import { dailyTraffic } from '../../test/fixtures/daily-traffic.js';
 import { loadRedborderRows } from '../../test/fixtures/redborder/load.js';
-import { InvalidInputError } from '../errors.js';
 import { triangularHalfWidth, triangularSmooth } from '../filters/triangular-smoothing.js';
 import type { MetricRow } from '../metric-detection.js';
 import { shallowDetect } from './shallow-model.js';
@@ -105,24 +105,15 @@ describe('shallowDetect', () => {
   });
 
   it('rejects bad input naming the field', () => {
-    const fieldOf = (f: () => unknown) => {
-      try {
-        f();
-      } catch (error) {
-        expect(error).toBeInstanceOf(InvalidInputError);
-        return (error as InvalidInputError).argument;
-      }
-      throw new Error('did not throw');
-    };
-    expect(fieldOf(() => shallowDetect([]))).toBe('rows');
-    expect(fieldOf(() => shallowDetect(bytes, { metric: 'pkts' }))).toBe('rows[0].values.pkts');
+    expect(invalidArgumentOf(() => shallowDetect([]))).toBe('rows');
+    expect(invalidArgumentOf(() => shallowDetect(bytes, { metric: 'pkts' }))).toBe('rows[0].values.pkts');
     const withNaN = structuredClone(bytes);
     withNaN[5]!.values.bytes = Number.NaN;
-    expect(fieldOf(() => shallowDetect(withNaN))).toBe('rows[5].values.bytes');
+    expect(invalidArgumentOf(() => shallowDetect(withNaN))).toBe('rows[5].values.bytes');
     const unordered = [bytes[1]!, bytes[0]!];
-    expect(fieldOf(() => shallowDetect(unordered))).toBe('rows[1].time');
-    expect(fieldOf(() => shallowDetect(bytes, { sensitivity: 1.5 }))).toBe('sensitivity');
-    expect(fieldOf(() => shallowDetect(bytes, { seed: 1.5 }))).toBe('seed');
-    expect(fieldOf(() => shallowDetect(bytes, { replicates: 3 }))).toBe('replicates');
+    expect(invalidArgumentOf(() => shallowDetect(unordered))).toBe('rows[1].time');
+    expect(invalidArgumentOf(() => shallowDetect(bytes, { sensitivity: 1.5 }))).toBe('sensitivity');
+    expect(invalidArgumentOf(() => shallowDetect(bytes, { seed: 1.5 }))).toBe('seed');
+    expect(invalidArgumentOf(() => shallowDetect(bytes, { replicates: 3 }))).toBe('replicates');
   });
 });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { InvalidInputError } from '../errors.js';
+import { invalidArgumentOf } from '../../test/errors-support.js';
 import { Random } from '../random.js';
 import { anomalyScorer, averagePathLength } from './average-path-length.js';
 import { addGrownPathLengths } from './grown-path-lengths.js';
@@ -112,23 +112,20 @@ describe('addGrownPathLengths', () => {
   it('rejects bad options and arguments naming them', () => {
     const rows = normalRows(50, 2, 5);
     const sums = new Float64Array(50);
-    const argumentOf = (f: () => unknown) => {
-      try {
-        f();
-      } catch (error) {
-        expect(error).toBeInstanceOf(InvalidInputError);
-        return (error as InvalidInputError).argument;
-      }
-      throw new Error('did not throw');
-    };
-    expect(argumentOf(() => addGrownPathLengths(rows, [0], sums, { trees: 0, seed: 1 }))).toBe('trees');
-    expect(argumentOf(() => addGrownPathLengths(rows, [0], sums, { trees: 1, seed: 0.5 }))).toBe('seed');
-    expect(argumentOf(() => addGrownPathLengths(rows, [0], sums, { trees: 1, seed: 1, sampleSize: 0 }))).toBe(
-      'sampleSize',
+    expect(invalidArgumentOf(() => addGrownPathLengths(rows, [0], sums, { trees: 0, seed: 1 }))).toBe(
+      'trees',
     );
-    expect(argumentOf(() => addGrownPathLengths(rows, [50], sums, { trees: 1, seed: 1 }))).toBe('queries');
-    expect(argumentOf(() => addGrownPathLengths(rows, [0], new Float64Array(3), { trees: 1, seed: 1 }))).toBe(
-      'sums',
+    expect(invalidArgumentOf(() => addGrownPathLengths(rows, [0], sums, { trees: 1, seed: 0.5 }))).toBe(
+      'seed',
     );
+    expect(
+      invalidArgumentOf(() => addGrownPathLengths(rows, [0], sums, { trees: 1, seed: 1, sampleSize: 0 })),
+    ).toBe('sampleSize');
+    expect(invalidArgumentOf(() => addGrownPathLengths(rows, [50], sums, { trees: 1, seed: 1 }))).toBe(
+      'queries',
+    );
+    expect(
+      invalidArgumentOf(() => addGrownPathLengths(rows, [0], new Float64Array(3), { trees: 1, seed: 1 })),
+    ).toBe('sums');
   });
 });

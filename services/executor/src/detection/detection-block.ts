@@ -1,5 +1,6 @@
 import secureJson from 'secure-json-parse';
 import { badRequest } from '../errors.js';
+import { COLON, QUOTE, skipJsonSpace } from '../json-scan.js';
 import { StationId } from '../schemas/common.js';
 import { type DetectionBody, DetectionBody as DetectionBodySchema } from '../schemas/station-stream.js';
 import { compileCheck } from '../schemas/validator-compiler.js';
@@ -59,24 +60,12 @@ const ID_KEY = '"id_estacio"';
 export function scanStationId(text: string): string | undefined {
   const key = text.indexOf(ID_KEY);
   if (key < 0 || text.indexOf(ID_KEY, key + ID_KEY.length) >= 0) return undefined;
-  let i = skipSpace(text, key + ID_KEY.length);
+  let i = skipJsonSpace(text, key + ID_KEY.length);
   if (text.charCodeAt(i) !== COLON) return undefined;
-  i = skipSpace(text, i + 1);
+  i = skipJsonSpace(text, i + 1);
   if (text.charCodeAt(i) !== QUOTE) return undefined;
   const end = text.indexOf('"', i + 1);
   if (end < 0) return undefined;
   const id = text.slice(i + 1, end);
   return id.includes('\\') ? undefined : id;
-}
-
-const COLON = 0x3a;
-const QUOTE = 0x22;
-
-/** The first position at or after `i` that is not JSON whitespace. */
-function skipSpace(text: string, i: number): number {
-  for (;;) {
-    const c = text.charCodeAt(i);
-    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return i;
-    i++;
-  }
 }

@@ -8,10 +8,9 @@
  * an object. Anything else is parsed whole, as before. The cut does not check `data` itself beyond matching its
  * brackets: the worker's parse does, and names the field when it is not JSON.
  */
+import { COLON, QUOTE, skipJsonSpace } from '../json-scan.js';
 
-const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
-const COLON = 0x3a;
 const COMMA = 0x2c;
 const OPEN_ARRAY = 0x5b;
 const CLOSE_ARRAY = 0x5d;
@@ -26,10 +25,10 @@ export interface SplitBody {
 }
 
 export function splitDataMember(text: string): SplitBody | undefined {
-  let i = skipWhitespace(text, 0);
+  let i = skipJsonSpace(text, 0);
   if (text.charCodeAt(i) !== OPEN_OBJECT) return undefined;
   let data: { start: number; end: number } | undefined;
-  i = skipWhitespace(text, i + 1);
+  i = skipJsonSpace(text, i + 1);
   if (text.charCodeAt(i) === CLOSE_OBJECT) return undefined;
   for (;;) {
     if (text.charCodeAt(i) !== QUOTE) return undefined;
@@ -37,9 +36,9 @@ export function splitDataMember(text: string): SplitBody | undefined {
     // An escaped key could spell "data" (d\u0061ta): such bodies are parsed whole.
     if (keyEnd < 0 || text.slice(i, keyEnd).includes('\\')) return undefined;
     const isData = keyEnd - i === 6 && text.startsWith('data', i + 1);
-    i = skipWhitespace(text, keyEnd);
+    i = skipJsonSpace(text, keyEnd);
     if (text.charCodeAt(i) !== COLON) return undefined;
-    const start = skipWhitespace(text, i + 1);
+    const start = skipJsonSpace(text, i + 1);
     const first = text.charCodeAt(start);
     const end =
       first === OPEN_ARRAY || first === OPEN_OBJECT ? containerEnd(text, start) : scalarEnd(text, start);
@@ -50,13 +49,13 @@ export function splitDataMember(text: string): SplitBody | undefined {
       if (data !== undefined || !(first === OPEN_ARRAY || first === OPEN_OBJECT)) return undefined;
       data = { start, end };
     }
-    i = skipWhitespace(text, end);
+    i = skipJsonSpace(text, end);
     const next = text.charCodeAt(i);
     if (next === CLOSE_OBJECT) break;
     if (next !== COMMA) return undefined;
-    i = skipWhitespace(text, i + 1);
+    i = skipJsonSpace(text, i + 1);
   }
-  if (data === undefined || skipWhitespace(text, i + 1) !== text.length) return undefined;
+  if (data === undefined || skipJsonSpace(text, i + 1) !== text.length) return undefined;
   return {
     rest: `${text.slice(0, data.start)}null${text.slice(data.end)}`,
     data: text.slice(data.start, data.end),
@@ -87,24 +86,13 @@ function stringEnd(text: string, start: number): number {
   return -1;
 }
 
-/** Past a string, number or literal at `start`: up to the next comma, closing brace or whitespace. */
+/**
+ * Past a string, number or literal at `start`: up to the next comma or closing brace (the parse of the rest checks
+ * what lies between).
+ */
 function scalarEnd(text: string, start: number): number {
   if (text.charCodeAt(start) === QUOTE) return stringEnd(text, start);
   let i = start;
-  for (; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === COMMA || c === CLOSE_OBJECT || isWhitespace(c)) break;
-  }
+  while (i < text.length && text.charCodeAt(i) !== COMMA && text.charCodeAt(i) !== CLOSE_OBJECT) i++;
   return i === start ? -1 : i;
-}
-
-function skipWhitespace(text: string, start: number): number {
-  let i = start;
-  while (i < text.length && isWhitespace(text.charCodeAt(i))) i++;
-  return i;
-}
-
-/** JSON whitespace: space, tab, line feed, carriage return. */
-function isWhitespace(c: number): boolean {
-  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
 }

@@ -52,7 +52,7 @@ export const CONFIDENCE_Z = 2;
  * screenings.
  */
 const SCREEN_REPLICATES = 4;
-/** Standard errors below the first-pass q beyond which a row is left out of the remaining replicates. */
+/** Standard errors below the current bar beyond which a row is left out of the next replicates. */
 const SCREEN_Z = 3;
 /** Features per row: smoothed, |residual|, sign(residual), sin/cos of the day, sin/cos of the week. */
 const FEATURES = 7;

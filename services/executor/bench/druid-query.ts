@@ -7,9 +7,13 @@
  * one worker thread per core). A calibration line first: the worker part of a shallow request, timed in this process.
  *
  *   pnpm build && node --conditions=source --import tsx bench/druid-query.ts
- *   env: BENCH_SECONDS, BENCH_WARMUP_SECONDS, BENCH_CONNECTIONS
+ *   env: BENCH_SECONDS, BENCH_WARMUP_SECONDS, BENCH_CONNECTIONS, BENCH_SCENARIOS (some of form-shallow,
+ *   form-autoencoder, json-shallow, json-autoencoder; default all);
+ *   BENCH_BASELINE=<another checkout>/services/executor (built) [BENCH_ROUNDS]: instead, this build against that one,
+ *   side by side, loaded in turn (see `compare`).
  * The executor runs from its build, as `pnpm start` runs it; this script's own imports come from the sources.
  */
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +21,7 @@ import type { MetricRow } from '@outliers/core';
 import { DiskModelStore } from '@outliers/model-store';
 import autocannon from 'autocannon';
 import { type MetricWork, runMetricWork } from '../src/detection/metric-work.js';
-import { cpuSeconds, startExecutor } from './executor-process.js';
+import { builtEntry, cpuSeconds, startExecutor } from './executor-process.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
@@ -26,6 +30,8 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
  * first seconds (compiling the hot code, growing their heaps).
  */
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
+/** Alternating runs per executor and scenario when comparing with BENCH_BASELINE. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 const ROWS = 1440;
 const MINUTE = 60_000;
 
@@ -67,12 +73,25 @@ function jsonBody(rows: MetricRow[], model?: string): string {
 
 const FORM = 'application/x-www-form-urlencoded';
 
-async function run(url: string, pid: number, name: string, body: string, type = FORM): Promise<void> {
-  // One request first: checks the answer and loads the model before measuring.
-  const first = await fetch(`${url}/api/v1/outliers`, {
+interface Scenario {
+  key: string;
+  name: string;
+  body: string;
+  type: string;
+}
+
+interface Executor {
+  name: string;
+  child: ChildProcess;
+  url: string;
+}
+
+/** One request: checks the answer and loads the model before measuring. */
+async function check(executor: Executor, scenario: Scenario) {
+  const first = await fetch(`${executor.url}/api/v1/outliers`, {
     method: 'POST',
-    body,
-    headers: { 'content-type': type },
+    body: scenario.body,
+    headers: { 'content-type': scenario.type },
   });
   const reply = (await first.json()) as {
     predicted?: unknown[];
@@ -80,46 +99,101 @@ async function run(url: string, pid: number, name: string, body: string, type = 
     model?: { kind: string };
   };
   if (first.status !== 200 || reply.predicted?.length !== ROWS)
-    throw new Error(`${name}: ${first.status} ${JSON.stringify(reply).slice(0, 300)}`);
-  const load = (duration: number) =>
-    autocannon({
-      url: `${url}/api/v1/outliers`,
-      method: 'POST',
-      connections: CONNECTIONS,
-      duration,
-      headers: { 'content-type': type },
-      body,
-    });
-  if (WARMUP_SECONDS > 0) await load(WARMUP_SECONDS);
+    throw new Error(`${scenario.key}: ${first.status} ${JSON.stringify(reply).slice(0, 300)}`);
+  return { model: reply.model?.kind, anomalies: reply.anomalies?.length };
+}
+
+function load(executor: Executor, scenario: Scenario, duration: number) {
+  return autocannon({
+    url: `${executor.url}/api/v1/outliers`,
+    method: 'POST',
+    connections: CONNECTIONS,
+    duration,
+    headers: { 'content-type': scenario.type },
+    body: scenario.body,
+  });
+}
+
+async function measure(executor: Executor, scenario: Scenario) {
+  const pid = executor.child.pid!;
   const cpuBefore = cpuSeconds(pid);
   const mainBefore = cpuSeconds(pid, true);
   const loadBefore = process.cpuUsage();
-  const result = await load(SECONDS);
+  const result = await load(executor, scenario, SECONDS);
   const answered = result['2xx'] + result.non2xx;
   const generator = process.cpuUsage(loadBefore);
+  const perRequest = (ms: number) => Number((ms / answered).toFixed(1));
+  return {
+    requestsPerSecond: Math.round(result['2xx'] / (result.duration || SECONDS)),
+    non2xx: result.non2xx,
+    // CPU per request does not depend on what else the machine runs; the main thread's share is what workers relieve.
+    executorCpuMsPerRequest: perRequest((cpuSeconds(pid) - cpuBefore) * 1000),
+    executorMainThreadMsPerRequest: perRequest((cpuSeconds(pid, true) - mainBefore) * 1000),
+    // The load generator shares the two cores: what it takes is not left for the executor.
+    loadGeneratorCpuMsPerRequest: perRequest((generator.user + generator.system) / 1000),
+    errors: result.errors,
+    latencyMs: {
+      p50: result.latency.p50,
+      p90: result.latency.p90,
+      p99: result.latency.p99,
+      max: result.latency.max,
+    },
+  };
+}
+
+async function run(executor: Executor, scenario: Scenario): Promise<void> {
+  const answer = await check(executor, scenario);
+  if (WARMUP_SECONDS > 0) await load(executor, scenario, WARMUP_SECONDS);
   console.log(
     JSON.stringify({
-      scenario: `${name}: ${ROWS} rows as ${type === FORM ? 'form' : 'JSON'} data (${(body.length / 1024).toFixed(0)} KiB), ${CONNECTIONS} connections, ${SECONDS} s`,
-      model: reply.model?.kind,
-      anomalies: reply.anomalies?.length,
-      requestsPerSecond: Math.round(result['2xx'] / (result.duration || SECONDS)),
-      non2xx: result.non2xx,
-      // CPU per request does not depend on what else the machine runs; the main thread's share is what workers relieve.
-      executorCpuMsPerRequest: Number((((cpuSeconds(pid) - cpuBefore) * 1000) / answered).toFixed(1)),
-      executorMainThreadMsPerRequest: Number(
-        (((cpuSeconds(pid, true) - mainBefore) * 1000) / answered).toFixed(1),
-      ),
-      // The load generator shares the two cores: what it takes is not left for the executor.
-      loadGeneratorCpuMsPerRequest: Number(
-        ((generator.user + generator.system) / 1000 / answered).toFixed(1),
-      ),
-      errors: result.errors,
-      latencyMs: {
-        p50: result.latency.p50,
-        p90: result.latency.p90,
-        p99: result.latency.p99,
-        max: result.latency.max,
+      scenario: `${scenario.name}, ${CONNECTIONS} connections, ${SECONDS} s`,
+      ...answer,
+      ...(await measure(executor, scenario)),
+    }),
+  );
+}
+
+/**
+ * This build against the executor built in BENCH_BASELINE (another checkout's service folder, e.g. a `git worktree`
+ * of main), both running side by side and loaded in turn (order A B B A ...), BENCH_ROUNDS times per scenario. The
+ * VM's speed drifts by a fifth within minutes, so only runs this close in time compare; the ratio of CPU per request
+ * is the figure to read.
+ */
+async function compare(executors: Executor[], scenario: Scenario): Promise<void> {
+  for (const executor of executors) {
+    await check(executor, scenario);
+    if (WARMUP_SECONDS > 0) await load(executor, scenario, WARMUP_SECONDS);
+  }
+  const runs = new Map(executors.map((e) => [e, [] as Awaited<ReturnType<typeof measure>>[]]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const executor of round % 2 === 0 ? executors : [...executors].reverse()) {
+      // An executor left idle while the other ran starts slower (its heaps shrink meanwhile): 2 s unmeasured.
+      await load(executor, scenario, 2);
+      const r = await measure(executor, scenario);
+      runs.get(executor)!.push(r);
+      console.log(
+        JSON.stringify({
+          scenario: scenario.key,
+          round,
+          target: executor.name,
+          requestsPerSecond: r.requestsPerSecond,
+          executorCpuMsPerRequest: r.executorCpuMsPerRequest,
+        }),
+      );
+    }
+  }
+  const [self, base] = executors.map((e) => runs.get(e)!);
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+  console.log(
+    JSON.stringify({
+      scenario: scenario.key,
+      requestsPerSecond: {
+        thisBuild: median(self!.map((r) => r.requestsPerSecond)),
+        baseline: median(base!.map((r) => r.requestsPerSecond)),
       },
+      cpuRatioPerRound: self!.map((r, i) =>
+        Number((r.executorCpuMsPerRequest / base![i]!.executorCpuMsPerRequest).toFixed(3)),
+      ),
     }),
   );
 }
@@ -159,20 +233,44 @@ async function main(): Promise<void> {
   );
   await new DiskModelStore(join(dir, 'models')).publish('bench-model', await model.toFiles());
   model.dispose();
-  const { child, url } = await startExecutor({
-    STATE_DIR: join(dir, 'state'),
-    MODEL_DIR: join(dir, 'models'),
-  });
+  const rows = Array.from({ length: ROWS }, (_, i) => row(i));
+  const scenario = (encoding: 'form' | 'json', kind: 'shallow' | 'autoencoder'): Scenario => {
+    const name = kind === 'autoencoder' ? 'bench-model' : undefined;
+    const body = encoding === 'form' ? formBody(rows, name) : jsonBody(rows, name);
+    const size = `${(body.length / 1024).toFixed(0)} KiB`;
+    return {
+      key: `${encoding}-${kind}`,
+      name: `${kind === 'shallow' ? 'shallow model' : kind}: ${ROWS} rows as ${encoding === 'form' ? 'form' : 'JSON'} data (${size})`,
+      body,
+      type: encoding === 'form' ? FORM : 'application/json',
+    };
+  };
+  const wanted = process.env.BENCH_SCENARIOS?.split(',');
+  const scenarios = [
+    scenario('form', 'shallow'),
+    scenario('form', 'autoencoder'),
+    scenario('json', 'shallow'),
+    scenario('json', 'autoencoder'),
+  ].filter((s) => !wanted || wanted.includes(s.key));
+  const baseline = process.env.BENCH_BASELINE;
+  const executors: Executor[] = [];
+  const start = async (name: string, serviceDir?: string) => {
+    const env = { STATE_DIR: join(dir, `state-${executors.length}`), MODEL_DIR: join(dir, 'models') };
+    const started = serviceDir
+      ? await startExecutor(env, builtEntry(serviceDir), { dir: serviceDir })
+      : await startExecutor(env);
+    executors.push({ name, ...started });
+  };
   try {
-    const rows = Array.from({ length: ROWS }, (_, i) => row(i));
-    calibrate(rows);
-    await run(url, child.pid!, 'shallow model', formBody(rows));
-    await run(url, child.pid!, 'autoencoder', formBody(rows, 'bench-model'));
-    await run(url, child.pid!, 'shallow model', jsonBody(rows), 'application/json');
-    await run(url, child.pid!, 'autoencoder', jsonBody(rows, 'bench-model'), 'application/json');
+    await start('this build');
+    if (baseline) await start('baseline', baseline);
+    else calibrate(rows);
+    for (const s of scenarios) await (baseline ? compare(executors, s) : run(executors[0]!, s));
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    for (const { child } of executors) {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -32,6 +32,16 @@ describe('DruidClient', () => {
     expect(druid.queries).toEqual([query]);
   });
 
+  it('returns the answer as its text, unparsed, with the same retries', async () => {
+    const { druid, client } = await setup((_, n) =>
+      n < 1 ? { status: 503, body: { error: 'busy' } } : { body: redborderFixture('druid_bytes_239x1h') },
+    );
+    const text = await client.queryText(query);
+    expect(typeof text).toBe('string');
+    expect(JSON.parse(text)).toEqual(redborderFixture('druid_bytes_239x1h'));
+    expect(druid.queries).toHaveLength(2);
+  });
+
   it('retries 5xx answers and succeeds when the broker recovers', async () => {
     const { druid, client } = await setup((_, n) =>
       n < 2 ? { status: 503, body: { error: 'busy' } } : { body: [] },

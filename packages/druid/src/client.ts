@@ -42,13 +42,33 @@ export class DruidClient {
   /**
    * Runs a native query and returns the parsed JSON answer.
    * @throws {DruidTimeoutError} when an attempt exceeds `timeoutMs`.
-   * @throws {DruidRequestError} when the broker is unreachable or answers non-2xx (after retries for 5xx).
+   * @throws {DruidRequestError} when the broker is unreachable, answers non-2xx (after retries for 5xx) or answers
+   *   with text that is not JSON.
    */
   async query(query: unknown): Promise<unknown> {
+    const { text, status, attempts } = await this.#run(query);
+    try {
+      return JSON.parse(text);
+    } catch (cause) {
+      throw new DruidRequestError('Druid answered with invalid JSON', status, attempts, { cause });
+    }
+  }
+
+  /**
+   * Runs a native query and returns the answer's text, not parsed: for a caller that parses it elsewhere (a worker
+   * thread; `parseTimeseriesResponse` takes text), so the event loop neither parses nor copies a parsed answer.
+   * @throws {DruidTimeoutError} when an attempt exceeds `timeoutMs`.
+   * @throws {DruidRequestError} when the broker is unreachable or answers non-2xx (after retries for 5xx).
+   */
+  async queryText(query: unknown): Promise<string> {
+    return (await this.#run(query)).text;
+  }
+
+  async #run(query: unknown): Promise<{ text: string; status: number; attempts: number }> {
     const body = JSON.stringify(query);
     for (let attempt = 1; ; attempt++) {
       const outcome = await this.#attempt(body, attempt);
-      if (outcome.ok) return outcome.value;
+      if (outcome.ok) return { text: outcome.text, status: outcome.status, attempts: attempt };
       if (!outcome.retryable || attempt > this.retries) throw outcome.error;
       await delay(this.retryDelayMs * 2 ** (attempt - 1));
     }
@@ -61,7 +81,7 @@ export class DruidClient {
   async #attempt(
     body: string,
     attempt: number,
-  ): Promise<{ ok: true; value: unknown } | { ok: false; retryable: boolean; error: Error }> {
+  ): Promise<{ ok: true; text: string; status: number } | { ok: false; retryable: boolean; error: Error }> {
     const signal = AbortSignal.timeout(this.timeoutMs);
     try {
       const res = await request(this.endpoint, {
@@ -72,16 +92,7 @@ export class DruidClient {
         signal,
       });
       const text = await res.body.text();
-      if (res.statusCode >= 200 && res.statusCode < 300) {
-        try {
-          return { ok: true, value: JSON.parse(text) };
-        } catch (cause) {
-          const error = new DruidRequestError('Druid answered with invalid JSON', res.statusCode, attempt, {
-            cause,
-          });
-          return { ok: false, retryable: false, error };
-        }
-      }
+      if (res.statusCode >= 200 && res.statusCode < 300) return { ok: true, text, status: res.statusCode };
       const error = new DruidRequestError(
         `Druid answered ${res.statusCode}: ${text.slice(0, MAX_ERROR_TEXT)}`,
         res.statusCode,

@@ -295,6 +295,17 @@ describe('POST /api/v1/outliers: errors', () => {
     druid.respondWith(answerWith(bytesFixture));
   });
 
+  it('502 when Druid answers text that is not JSON (read where the detection runs)', async () => {
+    druid.respondWith(() => ({ body: '<html>proxy error</html>' }));
+    const body = await expectError(
+      formRequest({ query: base64(query) }),
+      502,
+      /^Could not execute druid query$/,
+    );
+    druid.respondWith(answerWith(bytesFixture));
+    expect(body.code).toBe('EXECUTOR_DRUID_FAILED');
+  });
+
   it('504 when Druid is too slow', async () => {
     druid.respondWith(() => ({ body: bytesFixture, delayMs: 1000 }));
     const body = await expectError(

@@ -96,7 +96,7 @@ export async function detectDruidQuery(
     return typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   }
   const { code, statusCode, message, cause } = result.error;
-  if (cause) deps.log.error({ cause }, 'metric detection failed');
+  if (cause) deps.log.error({ cause, code }, 'metric detection failed');
   throw new ExecutorError(code, statusCode, message);
 }
 
@@ -171,13 +171,14 @@ async function lookup(name: string, deps: MetricDetectionDeps) {
   }
 }
 
-async function runQuery(query: TimeseriesQuery, deps: MetricDetectionDeps): Promise<unknown> {
+/** Druid's answer as text: the rows are parsed where the detection runs (a worker thread), not here. */
+async function runQuery(query: TimeseriesQuery, deps: MetricDetectionDeps): Promise<string> {
   if (!deps.druid) {
     deps.log.error('a query was sent but DRUID_URL is not configured');
     throw druidFailed();
   }
   try {
-    return await deps.druid.query(query);
+    return await deps.druid.queryText(query);
   } catch (error) {
     deps.log.warn({ err: error }, 'druid query failed');
     if (error instanceof DruidTimeoutError) throw druidTimeout();

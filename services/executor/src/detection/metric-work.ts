@@ -21,8 +21,8 @@ export interface TrainedMetricModel {
 }
 
 export interface MetricWork {
-  /** The client's `data` field, still encoded, or the parsed answer of Druid. */
-  rows: { data: EncodedJsonField } | { druid: unknown };
+  /** The client's `data` field, still encoded, or the text of Druid's answer (parsed where this work runs). */
+  rows: { data: EncodedJsonField } | { druid: string };
   /** METRIC: the metric whose expected value is reported. */
   metric: string;
   /** How the reply describes the model; kind 'shallow' runs the shallow model. */
@@ -49,10 +49,16 @@ export function runMetricWork(work: MetricWork, trained: TrainedMetricModel | un
   }
 }
 
-/** An ExecutorError as it is; anything else is the model's failure (500), with the cause for the log. */
+/**
+ * An ExecutorError as it is (with its cause, if any, for the log); anything else is the model's failure (500), with
+ * the cause for the log.
+ */
 export function failureResult(error: unknown): MetricWorkResult {
   if (error instanceof ExecutorError) {
-    return { error: { code: error.code, statusCode: error.statusCode, message: error.message } };
+    const { code, statusCode, message, cause } = error;
+    return {
+      error: { code, statusCode, message, ...(cause instanceof Error ? { cause: cause.message } : {}) },
+    };
   }
   const failure = predictionFailed();
   const cause = error instanceof Error ? (error.stack ?? error.message) : String(error);
@@ -64,9 +70,9 @@ function parseRows(value: unknown, source: 'data' | 'druid'): MetricRow[] {
     return parseTimeseriesResponse(value, 'data').rows;
   } catch (error) {
     if (!(error instanceof DruidResponseError)) throw error;
-    // Bad client data is a 400; a broker answer we cannot read is a Druid failure.
+    // Bad client data is a 400; a broker answer we cannot read is a Druid failure, whose reason goes to the log.
     if (source === 'data') throw invalidField(error.field, error.message);
-    throw druidFailed();
+    throw Object.assign(druidFailed(), { cause: error });
   }
 }
 

@@ -3,12 +3,14 @@
  * form-encoded requests with `data` = base64 of a 1440-row Druid timeseries response (one day at PT1M, the four
  * traffic aggregations), first on the shallow model (no model in the store), then on a trained autoencoder (`model`
  * given; trained here on 3 days of the same synthetic traffic and published to a temporary MODEL_DIR); then both
- * again with a JSON body carrying `data` as JSON. The executor uses METRIC_WORKERS from the environment (default:
- * one worker thread per core). A calibration line first: the worker part of a shallow request, timed in this process.
+ * again with a JSON body carrying `data` as JSON; last, form requests carrying only `query`, which the executor runs
+ * against a Druid stand-in in this process (answering the same 1440 rows). The executor uses METRIC_WORKERS from the
+ * environment (default: one worker thread per core). A calibration line first: the worker part of a shallow request,
+ * timed in this process.
  *
  *   pnpm build && node --conditions=source --import tsx bench/druid-query.ts
  *   env: BENCH_SECONDS, BENCH_WARMUP_SECONDS, BENCH_CONNECTIONS, BENCH_SCENARIOS (some of form-shallow,
- *   form-autoencoder, json-shallow, json-autoencoder; default all);
+ *   form-autoencoder, json-shallow, json-autoencoder, query-shallow; default all);
  *   BENCH_BASELINE=<another checkout>/services/executor (built) [BENCH_ROUNDS]: instead, this build against that one,
  *   side by side, loaded in turn (see `compare`).
  * The executor runs from its build, as `pnpm start` runs it; this script's own imports come from the sources.
@@ -18,6 +20,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MetricRow } from '@outliers/core';
+import { answerWith, startDruidStandIn } from '@outliers/druid/testing';
 import { DiskModelStore } from '@outliers/model-store';
 import autocannon from 'autocannon';
 import { type MetricWork, runMetricWork } from '../src/detection/metric-work.js';
@@ -53,10 +56,26 @@ function row(i: number): MetricRow {
   };
 }
 
+/** A Druid timeseries response of the rows, as Druid writes it. */
+function druidAnswer(rows: MetricRow[]): string {
+  return JSON.stringify(rows.map((r) => ({ timestamp: new Date(r.time).toISOString(), result: r.values })));
+}
+
 /** The `data` field of a form request: base64 of a Druid timeseries response. */
 function base64Data(rows: MetricRow[]): string {
-  const data = rows.map((r) => ({ timestamp: new Date(r.time).toISOString(), result: r.values }));
-  return Buffer.from(JSON.stringify(data)).toString('base64');
+  return Buffer.from(druidAnswer(rows)).toString('base64');
+}
+
+/** A form request with only a `query` (base64 of a Druid timeseries query for the day of the rows). */
+function queryBody(): string {
+  const query = {
+    queryType: 'timeseries',
+    dataSource: 'rb_flow',
+    granularity: 'minute',
+    intervals: ['2024-05-06/2024-05-07'],
+    aggregations: [{ type: 'longSum', name: 'bytes', fieldName: 'bytes' }],
+  };
+  return new URLSearchParams({ query: Buffer.from(JSON.stringify(query)).toString('base64') }).toString();
 }
 
 function formBody(rows: MetricRow[], model?: string): string {
@@ -251,11 +270,22 @@ async function main(): Promise<void> {
     scenario('form', 'autoencoder'),
     scenario('json', 'shallow'),
     scenario('json', 'autoencoder'),
+    {
+      key: 'query-shallow',
+      name: `shallow model: ${ROWS} rows from Druid (stand-in) for a form query`,
+      body: queryBody(),
+      type: FORM,
+    },
   ].filter((s) => !wanted || wanted.includes(s.key));
+  const druid = await startDruidStandIn(answerWith(druidAnswer(rows)));
   const baseline = process.env.BENCH_BASELINE;
   const executors: Executor[] = [];
   const start = async (name: string, serviceDir?: string) => {
-    const env = { STATE_DIR: join(dir, `state-${executors.length}`), MODEL_DIR: join(dir, 'models') };
+    const env = {
+      STATE_DIR: join(dir, `state-${executors.length}`),
+      MODEL_DIR: join(dir, 'models'),
+      DRUID_URL: druid.url,
+    };
     const started = serviceDir
       ? await startExecutor(env, builtEntry(serviceDir), { dir: serviceDir })
       : await startExecutor(env);
@@ -271,6 +301,7 @@ async function main(): Promise<void> {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
     }
+    await druid.close();
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -166,7 +166,7 @@ export class Random {
   sample(n: number, k: number): Int32Array {
     checkSampleSize(n, k);
     const out = new Int32Array(k);
-    this.sampleInto(n, out);
+    this.shuffleInto(n, out);
     return out;
   }
 
@@ -177,8 +177,13 @@ export class Random {
    * @throws {InvalidInputError} `n` or `k` when not integers with 0 <= out.length <= n < 2^31.
    */
   sampleInto(n: number, out: Int32Array): void {
+    checkSampleSize(n, out.length);
+    this.shuffleInto(n, out);
+  }
+
+  /** The first out.length steps of a Fisher-Yates shuffle of [0, n) into `out` (sizes checked by the caller). */
+  private shuffleInto(n: number, out: Int32Array): void {
     const k = out.length;
-    checkSampleSize(n, k);
     if (n <= DENSE_SAMPLE_LIMIT) {
       if (scratch.pool.length < n) scratch.pool = new Int32Array(n);
       if (scratch.draws.length < k) scratch.draws = new Float64Array(k);

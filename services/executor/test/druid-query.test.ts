@@ -287,16 +287,14 @@ describe('POST /api/v1/outliers: errors', () => {
     expect(druid.queries.length - before).toBe(2);
   });
 
-  it('502 when Druid answers something that is not a timeseries', async () => {
-    druid.respondWith(
+  it.each([
+    [
+      'something that is not a timeseries',
       answerWith([{ version: 'v1', timestamp: '2024-01-01T00:00:00Z', event: { bytes: 1 } }]),
-    );
-    await expectError(formRequest({ query: base64(query) }), 502, /^Could not execute druid query$/);
-    druid.respondWith(answerWith(bytesFixture));
-  });
-
-  it('502 when Druid answers text that is not JSON (read where the detection runs)', async () => {
-    druid.respondWith(() => ({ body: '<html>proxy error</html>' }));
+    ],
+    ['text that is not JSON (read where the detection runs)', () => ({ body: '<html>proxy error</html>' })],
+  ])('502 when Druid answers %s', async (_, responder) => {
+    druid.respondWith(responder);
     const body = await expectError(
       formRequest({ query: base64(query) }),
       502,

@@ -1,4 +1,5 @@
 import { createStreamDetector, type ScoredSample, type StreamDetectorOptions } from '@outliers/core';
+import { parseTimestamp, type Series } from './series-csv.js';
 
 /** Window used when the command line gives none. */
 export const DEFAULT_WINDOW = 128;
@@ -10,10 +11,12 @@ export interface SeriesVerdicts {
 }
 
 /**
- * Streams `values` through a fresh detector and collects exactly one verdict per value (flushing windowed
- * detectors at the end). @throws {Error} if the detector scores a sample twice or never.
+ * Streams a series through a fresh detector, each value with its timestamp, and collects exactly one verdict per
+ * value (flushing windowed detectors at the end).
+ * @throws {Error} if a timestamp cannot be parsed, or the detector scores a sample twice or never.
  */
-export function detectSeries(values: readonly number[], options: StreamDetectorOptions): SeriesVerdicts {
+export function detectSeries(series: Series, options: StreamDetectorOptions): SeriesVerdicts {
+  const { values, timestamps } = series;
   const detector = createStreamDetector(options);
   const scores = new Float64Array(values.length).fill(Number.NaN);
   const outliers = new Uint8Array(values.length);
@@ -24,7 +27,7 @@ export function detectSeries(values: readonly number[], options: StreamDetectorO
       outliers[s.seq] = s.outlier ? 1 : 0;
     }
   };
-  for (const v of values) record(detector.push(v));
+  for (let i = 0; i < values.length; i++) record(detector.push(values[i]!, parseTimestamp(timestamps[i]!)));
   if (detector.flush) record(detector.flush());
   const missing = scores.findIndex((s) => Number.isNaN(s));
   if (missing >= 0) throw new Error(`sample ${missing} was never scored`);

@@ -38,7 +38,7 @@ try {
         flags.detector,
         flags.model ? { modelDir: userPath(flags.model) } : {},
       )
-    : detectSeries(series.values, { detector: flags.detector, window });
+    : detectSeries(series, { detector: flags.detector, window });
   const rows = series.timestamps.map((t, i) => `${t},${series.values[i]},${scores[i]},${outliers[i]}`);
   writeFileSync(userPath(flags.output), `timestamp,value,anomaly_score,label\n${rows.join('\n')}\n`);
   const flagged = outliers.reduce((n, o) => n + o, 0);

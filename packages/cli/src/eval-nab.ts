@@ -29,7 +29,7 @@ try {
     rows += file.series.values.length;
     const verdicts = isMetricModel(flags.detector)
       ? await detectWithMetricModel(file.series, flags.detector)
-      : detectSeries(file.series.values, options);
+      : detectSeries(file.series, options);
     scored.push({ name: file.name, windows: file.windows, scores: verdicts.scores });
   }
   const seconds = (performance.now() - started) / 1000;

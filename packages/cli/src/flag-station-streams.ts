@@ -4,6 +4,7 @@ import {
   type StreamDetectorOptions,
   streamSeed,
 } from '@outliers/core';
+import { parseTimestamp } from './series-csv.js';
 import type { StreamDataset } from './station-streams.js';
 import { streamKey } from './stream-score.js';
 
@@ -38,7 +39,7 @@ export function flagStationStreams(
         const value = values[row];
         if (value === null || value === undefined) continue;
         rowOfSeq.push(row);
-        record(detector.push(value));
+        record(detector.push(value, parseTimestamp(station.timestamps[row]!)));
       }
       if (detector.flush) record(detector.flush());
       flags.set(streamKey(station.name, variable), flagged);

@@ -1,9 +1,10 @@
 /**
  * Station detectors as the station service uses them: samples/s of one stream per kind at W = 64 and 128 on a
- * station-like series (daily cycle, wander, noise, a few spikes and a level shift), warm-up and refits included;
- * then, for the default kind at W = 128, the memory of warmed detectors (heap and typed-array bytes after a full
- * GC, per detector), their JSON size, and the cost of restoring one from JSON text and of its first push (which
- * regrows the forests lazily).
+ * station-like series (15-minute samples, daily cycle, wander, noise, a few spikes and a level shift), warm-up
+ * included; then, for the default and forest kinds at W = 128, the memory of warm detectors (heap and typed-array
+ * bytes after a full GC, per detector; warm = restored from a detector that has seen WARM_SAMPLES, then pushed
+ * once, which regrows the forest's trees lazily), their JSON size, and the cost of restoring one from JSON text and
+ * of its first push.
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -14,7 +15,9 @@ import { measure, report } from './measure.js';
 
 const LENGTH = 20_000;
 const MEMORY_DETECTORS = 2_000;
-const WARM_SAMPLES = 1_000;
+/** Enough for every part to be full: the daily profile and the likelihood's 8640-sample history. */
+const WARM_SAMPLES = 10_000;
+const STEP_MS = 900_000;
 
 function stationSeries(n: number, seed: number): number[] {
   const values = cleanStream(n, seed);
@@ -26,6 +29,7 @@ function stationSeries(n: number, seed: number): number[] {
 const series = stationSeries(LENGTH, 1);
 const kinds: StreamDetectorOptions[] = [
   { detector: 'default', window: 0 },
+  { detector: 'forest', window: 0 },
   { detector: 'reference', mode: 'tumbling', window: 0 },
   { detector: 'reference', mode: 'sliding', window: 0 },
 ];
@@ -36,7 +40,7 @@ for (const window of [64, 128]) {
     report(
       measure(name, LENGTH, () => {
         const detector = createStreamDetector(options);
-        for (const v of series) detector.push(v);
+        for (let i = 0; i < LENGTH; i++) detector.push(series[i]!, i * STEP_MS);
       }),
       'samples',
     );
@@ -54,31 +58,39 @@ const usedBytes = () => {
 };
 
 const warmSeries = stationSeries(WARM_SAMPLES, 2);
-const before = usedBytes();
-const detectors: StreamDetector[] = [];
-for (let i = 0; i < MEMORY_DETECTORS; i++) {
-  const detector = createStreamDetector({ window: 128, seed: i });
-  for (const v of warmSeries) detector.push(v + i / MEMORY_DETECTORS);
-  detectors.push(detector);
+const warmTexts = new Map<string, string>();
+for (const detector of ['default', 'forest']) {
+  const warm = createStreamDetector({ detector, window: 128, seed: 1 });
+  for (let i = 0; i < WARM_SAMPLES; i++) warm.push(warmSeries[i]!, i * STEP_MS);
+  warmTexts.set(detector, JSON.stringify(warm.toJSON()));
 }
-const perDetector = (usedBytes() - before) / MEMORY_DETECTORS;
-const texts = detectors.map((d) => JSON.stringify(d.toJSON()));
-const jsonBytes = texts.reduce((sum, t) => sum + t.length, 0) / texts.length;
-process.stdout.write(
-  `default W=128 warmed (${WARM_SAMPLES} samples): ${(perDetector / 1024).toFixed(1)} KiB in memory, ` +
-    `${(jsonBytes / 1024).toFixed(1)} KiB JSON per detector (${MEMORY_DETECTORS} detectors)\n`,
-);
-
-let next = 0;
-report(
-  measure('default W=128 restore from JSON text', 1, () => {
-    restoreStreamDetector(JSON.parse(texts[next++ % texts.length]!));
-  }),
-  'restores',
-);
-report(
-  measure('default W=128 restore from JSON text + first push', 1, () => {
-    restoreStreamDetector(JSON.parse(texts[next++ % texts.length]!)).push(20);
-  }),
-  'restores',
-);
+// Memory first, each kind measured from a clean heap with its detectors kept alive until read.
+for (const [detector, text] of warmTexts) {
+  const before = usedBytes();
+  const detectors: StreamDetector[] = [];
+  for (let i = 0; i < MEMORY_DETECTORS; i++) {
+    const copy = restoreStreamDetector(JSON.parse(text));
+    copy.push(20, WARM_SAMPLES * STEP_MS);
+    detectors.push(copy);
+  }
+  const perDetector = (usedBytes() - before) / detectors.length;
+  process.stdout.write(
+    `${detector} W=128 warm (${WARM_SAMPLES} samples): ${(perDetector / 1024).toFixed(1)} KiB in memory, ` +
+      `${(text.length / 1024).toFixed(1)} KiB JSON per detector (${detectors.length} detectors)\n`,
+  );
+  detectors.length = 0; // released before the next kind's baseline
+}
+for (const [detector, text] of warmTexts) {
+  report(
+    measure(`${detector} W=128 restore from JSON text`, 1, () => {
+      restoreStreamDetector(JSON.parse(text));
+    }),
+    'restores',
+  );
+  report(
+    measure(`${detector} W=128 restore from JSON text + first push`, 1, () => {
+      restoreStreamDetector(JSON.parse(text)).push(20, WARM_SAMPLES * STEP_MS);
+    }),
+    'restores',
+  );
+}

@@ -1,3 +1,4 @@
+export type { OutlierReason } from './detectors/decision-stage.js';
 export * from './detectors/registry.js';
 export { streamSeed } from './detectors/seeds.js';
 export * from './detectors/shallow-model.js';

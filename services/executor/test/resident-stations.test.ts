@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { StationService } from '../src/station/station-service.js';
-import { block, startApp, tempDir, testConfig, timestamps } from './support/helpers.js';
+import { block, outliersAt, startApp, tempDir, testConfig, timestamps } from './support/helpers.js';
 
 let dir: { path: string; remove: () => Promise<void> };
 const apps: FastifyInstance[] = [];
@@ -89,7 +89,7 @@ describe('stations beyond MAX_RESIDENT_STATIONS', () => {
       url: '/detection',
       payload: block('c', timestamps(4, 60), { v: [1, 1, 1, 1] }),
     });
-    expect(next.json().outliers).toEqual([{ variable: 'v', dates: [t[57]] }]);
+    expect(next.json().outliers).toEqual([outliersAt('v', [t[57]])]);
     expect((app.stations as StationService).residentCount).toBe(1);
     expect(answers).toHaveLength(50);
   });

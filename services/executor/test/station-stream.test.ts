@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { block, startApp, tempDir, testConfig, timestamps } from './support/helpers.js';
+import { block, outliersAt, startApp, tempDir, testConfig, timestamps } from './support/helpers.js';
 
 let dir: { path: string; remove: () => Promise<void> };
 let app: FastifyInstance;
@@ -29,10 +29,7 @@ describe('POST /initialize and /detection', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({
       status: 'Ok',
-      outliers: [
-        { variable: 'var_1', dates: [t[2]] },
-        { variable: 'var_2', dates: [t[7]] },
-      ],
+      outliers: [outliersAt('var_1', [t[2]]), outliersAt('var_2', [t[7]])],
       skipped: { missing: 0, stale: 0, unknown: 0 },
     });
   });
@@ -44,7 +41,7 @@ describe('POST /initialize and /detection', () => {
     expect(first.json().outliers).toEqual([]);
     const second = await detect(block('s', t.slice(5, 15), { v: [1, 1, 1, 1, 1, 1, 1, 1, 1, 200] }));
     // The first window (samples 0..7) is scored by sample 7; the second one is not full yet.
-    expect(second.json().outliers).toEqual([{ variable: 'v', dates: [t[1]] }]);
+    expect(second.json().outliers).toEqual([outliersAt('v', [t[1]])]);
   });
 
   it('answers the reference 404 for an unknown station', async () => {
@@ -68,7 +65,7 @@ describe('POST /initialize and /detection', () => {
     );
     expect(res.json().skipped).toEqual({ missing: 0, stale: 1, unknown: 0 });
     const next = await detect(block('río_1/a b', timestamps(1, 8), { 'var_1.x': [1] }));
-    expect(next.json().outliers).toEqual([{ variable: 'var_1.x', dates: ['2021-01-01T00:45'] }]);
+    expect(next.json().outliers).toEqual([outliersAt('var_1.x', ['2021-01-01T00:45'])]);
   });
 
   it('skips and counts missing values without advancing the detector', async () => {
@@ -90,7 +87,7 @@ describe('POST /initialize and /detection', () => {
   it('ignores re-sent blocks: no duplicate outliers', async () => {
     await init({ id_estacio: 's', variables: { v: 8 } });
     const body = block('s', timestamps(8), { v: [1, 1, 1, 120, 1, 1, 1, 1] });
-    expect((await detect(body)).json().outliers).toEqual([{ variable: 'v', dates: [timestamps(8)[3]] }]);
+    expect((await detect(body)).json().outliers).toEqual([outliersAt('v', [timestamps(8)[3]])]);
     const again = (await detect(body)).json();
     expect(again.outliers).toEqual([]);
     expect(again.skipped.stale).toBe(8);
@@ -131,7 +128,7 @@ describe('POST /initialize and /detection', () => {
     await app.close();
     app = await startApp(testConfig({ STATE_DIR: dir.path }));
     const res = await detect(block('s', t.slice(5), { v: [1, 1, 1, 1, 1, 1, 1] }));
-    expect(res.json().outliers).toEqual([{ variable: 'v', dates: [t[2]] }]);
+    expect(res.json().outliers).toEqual([outliersAt('v', [t[2]])]);
     expect((await app.inject({ url: '/ready' })).json()).toEqual({ status: 'ready', stations: 1 });
   });
 });

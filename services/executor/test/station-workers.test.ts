@@ -5,7 +5,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { shardOf } from '../src/station/disk-station-store.js';
-import { block, postJsonText, tempDir, testConfig, timestamps } from './support/helpers.js';
+import { block, outliersAt, postJsonText, tempDir, testConfig, timestamps } from './support/helpers.js';
 
 /** Enough stations that both shards of two workers hold some. */
 const IDS = Array.from({ length: 8 }, (_, i) => `ws_${i}`);
@@ -60,7 +60,7 @@ describe('stations in worker threads', () => {
     for (const res of replies) {
       expect(res.json()).toEqual({
         status: 'Ok',
-        outliers: [{ variable: 'level', dates: [times[80]] }],
+        outliers: [outliersAt('level', [times[80]])],
         skipped: { missing: 0, stale: 0, unknown: 0 },
       });
     }
@@ -126,7 +126,7 @@ describe('stations in worker threads', () => {
       payload: block(IDS[5]!, next, { level: levels(96, 80) }),
     });
     // Past the hold-off of the first alarm (64 samples).
-    expect(res.json().outliers).toEqual([{ variable: 'level', dates: [next[80]] }]);
+    expect(res.json().outliers).toEqual([outliersAt('level', [next[80]])]);
   });
 });
 
@@ -158,7 +158,7 @@ describe('a station thread that dies', () => {
       const again = await post(block(id, times.slice(96), { level: levels(96, 80) }));
       expect(again.json()).toEqual({
         status: 'Ok',
-        outliers: [{ variable: 'level', dates: [times[96 + 80]] }],
+        outliers: [outliersAt('level', [times[96 + 80]])],
         skipped: { missing: 0, stale: 0, unknown: 0 },
       });
       expect((await app.inject({ url: `/stations/${id}` })).json().variables.level.samples).toBe(192);

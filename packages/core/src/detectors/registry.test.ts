@@ -7,6 +7,7 @@ import { createStreamDetector, normalizeDetectorOptions, restoreStreamDetector }
 // documented blind spot), so its planted outlier goes in the first window, which the forest is fitted on.
 const kinds = [
   { detector: 'default', mode: 'sliding', checks: {} },
+  { detector: 'forest', mode: 'sliding', checks: {} },
   { detector: 'reference', mode: 'tumbling', checks: { outlierAt: 40 } },
   { detector: 'reference', mode: 'kalman', checks: { outlierAt: 40 } },
   { detector: 'reference', mode: 'sliding', checks: {} },
@@ -56,14 +57,20 @@ describe('normalizeDetectorOptions', () => {
     expect(() => restoreStreamDetector({ kind: 'nope', formatVersion: 1, options: { window: 8 } })).toThrow(
       InvalidInputError,
     );
-    const state = createStreamDetector({ window: 8 }).toJSON();
-    expect(() => restoreStreamDetector({ ...state, formatVersion: 99 })).toThrow(/format version/);
-    expect(() => restoreStreamDetector({ ...state, recent: ['x'] })).toThrow(InvalidInputError);
+    for (const detector of ['default', 'forest', 'reference']) {
+      const state = createStreamDetector({ detector, window: 8 }).toJSON();
+      expect(() => restoreStreamDetector({ ...state, formatVersion: 99 })).toThrow(/format version/);
+      expect(() => restoreStreamDetector({ ...state, seen: -1 })).toThrow(InvalidInputError);
+    }
   });
 
-  it('keeps state compact: kilobytes, not trees', () => {
-    const d = createStreamDetector({ window: 128, seed: 1 });
-    for (let i = 0; i < 2000; i++) d.push(Math.sin(i / 5) + (i % 7) / 10);
-    expect(JSON.stringify(d.toJSON()).length).toBeLessThan(16_000);
+  it.each([
+    ['default', 24_000],
+    ['forest', 16_000],
+  ])('keeps %s state compact: kilobytes, not trees or histories', (detector, bytes) => {
+    const d = createStreamDetector({ detector, window: 128, seed: 1 });
+    // Five-minute samples for 35 days: a full daily profile and likelihood history.
+    for (let i = 0; i < 10_000; i++) d.push(Math.sin(i / 5) + (i % 7) / 10, i * 300_000);
+    expect(JSON.stringify(d.toJSON()).length).toBeLessThan(bytes);
   });
 });

@@ -1,6 +1,7 @@
 import { InvalidInputError } from '../errors.js';
+import { EnsembleDetector } from './ensemble-detector.js';
+import { ForestDetector } from './forest-detector.js';
 import { ReferenceDetector } from './reference-detector.js';
-import { StationDetector } from './station-detector.js';
 import type { StreamDetector, StreamDetectorOptions, StreamDetectorState } from './stream-detector.js';
 
 /** Window bounds accepted by every station detector. */
@@ -27,11 +28,18 @@ interface DetectorKind {
 
 const KINDS: Record<string, DetectorKind> = {
   default: {
-    modes: StationDetector.modes,
+    modes: EnsembleDetector.modes,
     defaultMode: 'sliding',
-    defaultThreshold: StationDetector.defaultThreshold,
-    create: (o) => new StationDetector(o),
-    restore: (s, o) => StationDetector.fromJSON(s, o),
+    defaultThreshold: EnsembleDetector.defaultThreshold,
+    create: (o) => new EnsembleDetector(o),
+    restore: (s, o) => EnsembleDetector.fromJSON(s, o),
+  },
+  forest: {
+    modes: ForestDetector.modes,
+    defaultMode: 'sliding',
+    defaultThreshold: ForestDetector.defaultThreshold,
+    create: (o) => new ForestDetector(o),
+    restore: (s, o) => ForestDetector.fromJSON(s, o),
   },
   reference: {
     modes: ReferenceDetector.modes,

@@ -1,3 +1,5 @@
+import type { OutlierReason } from './decision-stage.js';
+
 /**
  * The streaming contract between station detectors (packages/core) and the station service (services/executor).
  *
@@ -13,6 +15,13 @@ export interface ScoredSample {
   score: number;
   /** The detector's decision for this sample. */
   outlier: boolean;
+  /** What the detector expected for this sample, in the variable's units (kinds that form an expectation). */
+  expected?: number;
+  /** The band of values accepted around `expected`, when it is bounded on both sides. */
+  lower?: number;
+  upper?: number;
+  /** Why an outlier was flagged (kinds that tell). */
+  reason?: OutlierReason;
 }
 
 export interface StreamDetector {
@@ -22,8 +31,11 @@ export interface StreamDetector {
   readonly seen: number;
   /** True while the detector is still learning and does not flag anything yet. */
   readonly warmingUp: boolean;
-  /** Feeds the next value; returns the samples scored because of it, in seq order. */
-  push(value: number): ScoredSample[];
+  /**
+   * Feeds the next value, observed at `time` (epoch milliseconds, increasing along the stream); returns the samples
+   * scored because of it, in seq order. Kinds that do not use time ignore it.
+   */
+  push(value: number, time: number): ScoredSample[];
   /**
    * Optional: scores now every sample still waiting for a verdict (e.g. a partial tumbling window), so a finite
    * stream gets one score per sample. Detectors that score each sample on arrival need not implement it.
@@ -43,7 +55,7 @@ export interface StreamDetectorState {
 
 /** Per-variable options, as given in `/initialize` (a bare number means `{ window: n }`). */
 export interface StreamDetectorOptions {
-  /** Detector kind; default 'default'. */
+  /** Detector kind: 'default', 'forest' or 'reference'; default 'default'. */
   detector?: string;
   /** Window length W (8..100000). */
   window: number;

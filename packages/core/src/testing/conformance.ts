@@ -8,7 +8,7 @@
  */
 
 import { restoreStreamDetector } from '../detectors/registry.js';
-import type { ScoredSample, StreamDetector } from '../detectors/stream-detector.js';
+import type { ScoredSample, StreamDetector, StreamDetectorState } from '../detectors/stream-detector.js';
 import { Random } from '../random.js';
 
 /** Builds a fresh detector of the kind under test with the given seed. */
@@ -21,6 +21,8 @@ export interface CheckOptions {
    * separate in-sample outliers (the reference's tumbling forest) plant it in their first window.
    */
   outlierAt?: number;
+  /** How the kind restores `toJSON()` output. @default restoreStreamDetector (the registry) */
+  restore?: (state: StreamDetectorState) => StreamDetector;
 }
 
 export interface StreamDetectorCheck {
@@ -37,6 +39,15 @@ export function conformanceSeries(n: number, seed = 7): number[] {
   );
 }
 
+/** Sampling interval of the suite's series: 30 minutes, so the 48-sample cycle of conformanceSeries is a day. */
+const STEP_MS = 1_800_000;
+const START_MS = Date.UTC(2024, 0, 1);
+
+/** Observation time of sample `i` of the suite's series (epoch ms). */
+export function sampleTime(i: number): number {
+  return START_MS + i * STEP_MS;
+}
+
 /** Pushes every value (then flushes) and returns the verdicts indexed by seq; checks each seq is scored once. */
 export function runStream(detector: StreamDetector, values: readonly number[]): ScoredSample[] {
   const bySeq: ScoredSample[] = [];
@@ -48,7 +59,7 @@ export function runStream(detector: StreamDetector, values: readonly number[]): 
       bySeq[s.seq] = s;
     }
   };
-  for (const v of values) record(detector.push(v));
+  for (let i = 0; i < values.length; i++) record(detector.push(values[i]!, sampleTime(i)));
   if (detector.flush) record(detector.flush());
   return bySeq;
 }
@@ -77,10 +88,16 @@ function restoreSeries(): number[][] {
 }
 
 function sameVerdict(actual: ScoredSample, expected: ScoredSample, where: string): void {
+  const same =
+    Object.is(actual.score, expected.score) &&
+    actual.outlier === expected.outlier &&
+    Object.is(actual.expected, expected.expected) &&
+    Object.is(actual.lower, expected.lower) &&
+    Object.is(actual.upper, expected.upper) &&
+    actual.reason === expected.reason;
   assert(
-    Object.is(actual.score, expected.score) && actual.outlier === expected.outlier,
-    `${where}: sample ${actual.seq} scored ${actual.score} (${actual.outlier}) instead of ` +
-      `${expected.score} (${expected.outlier})`,
+    same,
+    `${where}: sample ${actual.seq} gave ${JSON.stringify(actual)} instead of ${JSON.stringify(expected)}`,
   );
 }
 
@@ -116,8 +133,8 @@ export const streamDetectorChecks: readonly StreamDetectorCheck[] = [
       const values = conformanceSeries(SERIES_LENGTH);
       let last = -1;
       const verdicts: ScoredSample[] = [];
-      for (const v of values) {
-        for (const s of detector.push(v)) {
+      for (let i = 0; i < values.length; i++) {
+        for (const s of detector.push(values[i]!, sampleTime(i))) {
           assert(s.seq > last, `seq ${s.seq} returned after ${last}`);
           last = s.seq;
           verdicts.push(s);
@@ -164,14 +181,14 @@ export const streamDetectorChecks: readonly StreamDetectorCheck[] = [
             const problem = jsonDifference(state, JSON.parse(JSON.stringify(state)), 'state');
             assert(problem === null, `after ${cut} samples: ${problem}`);
           }
-          if (cut < values.length) detector.push(values[cut]!);
+          if (cut < values.length) detector.push(values[cut]!, sampleTime(cut));
         }
       }
     },
   },
   {
     name: 'continues bit-identically after toJSON -> JSON text -> restore, at any point of the stream',
-    run(factory) {
+    run(factory, { restore = restoreStreamDetector } = {}) {
       for (const [series, values] of restoreSeries().entries()) {
         const expected = runStream(factory(3), values);
         // One detector walks the stream; at every cut its state goes through JSON text into a fresh detector
@@ -179,16 +196,19 @@ export const streamDetectorChecks: readonly StreamDetectorCheck[] = [
         const original = factory(3);
         for (let cut = 0; cut < values.length; cut++) {
           if (cut % RESTORE_STRIDE === 0) {
-            const restored = restoreStreamDetector(JSON.parse(JSON.stringify(original.toJSON())));
+            const restored = restore(JSON.parse(JSON.stringify(original.toJSON())));
             const where = `series ${series}, restore after ${cut} samples`;
             assert(restored.seen === cut, `${where}: seen ${restored.seen}`);
             assert(restored.warmingUp === original.warmingUp, `${where}: warm-up state differs`);
             for (let i = cut; i < values.length; i++) {
-              for (const s of restored.push(values[i]!)) sameVerdict(s, expected[s.seq]!, where);
+              for (const s of restored.push(values[i]!, sampleTime(i)))
+                sameVerdict(s, expected[s.seq]!, where);
             }
             if (restored.flush) for (const s of restored.flush()) sameVerdict(s, expected[s.seq]!, where);
           }
-          for (const s of original.push(values[cut]!)) sameVerdict(s, expected[s.seq]!, 'the original');
+          for (const s of original.push(values[cut]!, sampleTime(cut))) {
+            sameVerdict(s, expected[s.seq]!, 'the original');
+          }
         }
       }
     },
@@ -212,7 +232,8 @@ export const streamDetectorChecks: readonly StreamDetectorCheck[] = [
     run(factory) {
       const detector = factory(1);
       assert(detector.warmingUp, 'a fresh detector is not warming up');
-      for (const v of conformanceSeries(SERIES_LENGTH)) detector.push(v);
+      const values = conformanceSeries(SERIES_LENGTH);
+      for (let i = 0; i < values.length; i++) detector.push(values[i]!, sampleTime(i));
       assert(!detector.warmingUp, `still warming up after ${SERIES_LENGTH} samples`);
     },
   },

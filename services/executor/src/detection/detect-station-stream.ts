@@ -1,4 +1,5 @@
-import type { HistoryEntry, Station } from '../station/station-state.js';
+import type { ScoredSample } from '@outliers/core';
+import type { HistoryEntry, OutlierDetail, Station } from '../station/station-state.js';
 
 /** One sample of a /detection block, timestamps already parsed. Absent or null values are missing. */
 export interface StationSample {
@@ -7,10 +8,12 @@ export interface StationSample {
   values: Readonly<Record<string, number | null | undefined>>;
 }
 
-/** The dates (as sent) this block revealed as outliers for one variable, in stream order. */
+/** The dates (as sent) this block revealed as outliers for one variable, in stream order, with their details. */
 export interface VariableOutliers {
   variable: string;
   dates: string[];
+  /** One per date: score, and where the detector tells them, why, what it expected and the band it accepted. */
+  points: Array<{ date: string } & OutlierDetail>;
 }
 
 export interface BlockResult {
@@ -30,7 +33,7 @@ export interface BlockResult {
  */
 export function detectStationStream(station: Station, samples: readonly StationSample[]): BlockResult {
   const block = station.blocks + 1;
-  const dates = new Map<string, string[]>();
+  const found = new Map<string, VariableOutliers>();
   const history: HistoryEntry[] = [];
   const skipped = { missing: 0, stale: 0, unknown: 0 };
   // Indexed loops over arrays made once per block: iterating the Map (or for-of) per sample allocated an entry or
@@ -61,7 +64,7 @@ export function detectStationStream(station: Station, samples: readonly StationS
       v.lastTime = sample.time;
       v.lastTimestamp = sample.timestamp;
       v.pending.push(sample.timestamp);
-      const scored = v.detector.push(value);
+      const scored = v.detector.push(value, sample.time);
       if (scored.length === 0) continue;
       for (let i = 0; i < scored.length; i++) {
         const s = scored[i]!;
@@ -69,16 +72,15 @@ export function detectStationStream(station: Station, samples: readonly StationS
         const date = v.pending[s.seq - v.pendingStart];
         if (date === undefined) throw new Error(`detector of ${name} scored unknown seq ${s.seq}`);
         v.outliers++;
-        const list = dates.get(name);
-        if (list) list.push(date);
-        else dates.set(name, [date]);
-        history.push({
-          n: station.historyNext + history.length,
-          block,
-          variable: name,
-          date,
-          score: s.score,
-        });
+        const detail = outlierDetail(s);
+        let group = found.get(name);
+        if (!group) {
+          group = { variable: name, dates: [], points: [] };
+          found.set(name, group);
+        }
+        group.dates.push(date);
+        group.points.push({ date, ...detail });
+        history.push({ n: station.historyNext + history.length, block, variable: name, date, ...detail });
       }
       // Samples are scored in seq order, so everything up to the last scored one is settled.
       settledTo[k] = scored[scored.length - 1]!.seq + 1;
@@ -95,8 +97,17 @@ export function detectStationStream(station: Station, samples: readonly StationS
   station.historyNext += history.length;
   const outliers: VariableOutliers[] = [];
   for (const name of station.variables.keys()) {
-    const list = dates.get(name);
-    if (list) outliers.push({ variable: name, dates: list });
+    const group = found.get(name);
+    if (group) outliers.push(group);
   }
   return { outliers, history, skipped };
+}
+
+/** What the reply and the history tell of one outlier (fields a detector does not give are left out). */
+function outlierDetail(s: ScoredSample): OutlierDetail {
+  const detail: OutlierDetail = { score: s.score };
+  if (s.reason !== undefined) detail.reason = s.reason;
+  if (s.expected !== undefined) detail.expected = s.expected;
+  if (s.lower !== undefined && s.upper !== undefined) detail.band = [s.lower, s.upper];
+  return detail;
 }

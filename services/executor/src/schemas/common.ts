@@ -16,3 +16,22 @@ export const ErrorReply = Type.Object({
   code: Type.Optional(Type.String()),
   message: Type.Optional(Type.String()),
 });
+
+/** What the replies tell of one flagged sample besides its date (fields a detector does not give are absent). */
+export const OutlierDetailFields = {
+  score: Type.Number({
+    description: 'Anomaly score in [0, 1] (default detector: 0.5 is a tail probability of 1e-8)',
+  }),
+  reason: Type.Optional(
+    Type.Union(
+      ['score', 'range', 'spike', 'level-shift', 'stuck', 'dropout'].map((r) => Type.Literal(r)),
+      { description: 'Why it was flagged' },
+    ),
+  ),
+  expected: Type.Optional(Type.Number({ description: 'What the detector expected, in the variable units' })),
+  band: Type.Optional(
+    Type.Tuple([Type.Number(), Type.Number()], {
+      description: 'The band [lower, upper] a lasting deviation could take without being flagged',
+    }),
+  ),
+};

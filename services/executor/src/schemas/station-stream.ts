@@ -1,6 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { TIMESTAMP_PATTERN } from '../detection/timestamps.js';
-import { ErrorReply, StationId, VariableName } from './common.js';
+import { ErrorReply, OutlierDetailFields, StationId, VariableName } from './common.js';
 
 export const MIN_WINDOW = 8;
 export const MAX_WINDOW = 100_000;
@@ -55,9 +55,16 @@ export const OkReply = Type.Object({ status: Type.Literal('Ok') });
 
 export const DetectionReply = Type.Object({
   status: Type.Literal('Ok'),
-  outliers: Type.Array(Type.Object({ variable: Type.String(), dates: Type.Array(Type.String()) }), {
-    description: 'Outliers this block revealed (possibly of samples sent in earlier blocks)',
-  }),
+  outliers: Type.Array(
+    Type.Object({
+      variable: Type.String(),
+      dates: Type.Array(Type.String(), { description: 'As sent; what the data server receives' }),
+      points: Type.Array(Type.Object({ date: Type.String(), ...OutlierDetailFields }), {
+        description: 'One per date, in the same order',
+      }),
+    }),
+    { description: 'Outliers this block revealed (possibly of samples sent in earlier blocks)' },
+  ),
   skipped: Type.Object({
     missing: Type.Integer({ description: 'Values null or absent' }),
     stale: Type.Integer({ description: 'Values whose timestamp was not newer than the last one (re-sends)' }),

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { StationId } from './common.js';
+import { OutlierDetailFields, StationId } from './common.js';
 
 export const StationParams = Type.Object({ id: StationId });
 
@@ -68,7 +68,7 @@ export const OutliersPage = Type.Object({
       block: Type.Integer({ description: 'The /detection block that revealed it' }),
       variable: Type.String(),
       date: Type.String(),
-      score: Type.Number(),
+      ...OutlierDetailFields,
     }),
   ),
   nextCursor: Type.Union([Type.Integer(), Type.Null()]),

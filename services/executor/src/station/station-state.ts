@@ -1,4 +1,9 @@
-import type { StreamDetector, StreamDetectorOptions, StreamDetectorState } from '@outliers/core';
+import type {
+  OutlierReason,
+  StreamDetector,
+  StreamDetectorOptions,
+  StreamDetectorState,
+} from '@outliers/core';
 
 /** Live state of one variable of one station. */
 export interface VariableState {
@@ -48,13 +53,22 @@ export interface Station {
   historyNext: number;
 }
 
+/** What is known of one flagged sample besides its date. */
+export interface OutlierDetail {
+  score: number;
+  /** Why it was flagged (detectors that tell: 'score', 'range', 'spike', 'level-shift', 'stuck', 'dropout'). */
+  reason?: OutlierReason;
+  /** What the detector expected, and the band [lower, upper] it accepted, in the variable's units. */
+  expected?: number;
+  band?: [number, number];
+}
+
 /** One flagged sample, as kept in the readable history. */
-export interface HistoryEntry {
+export interface HistoryEntry extends OutlierDetail {
   n: number;
   block: number;
   variable: string;
   date: string;
-  score: number;
 }
 
 /** The persisted form of a Station (plain JSON). */

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import pino from 'pino';
+import { expect } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { DetectorBackend } from '../../src/detection/initialize-station.js';
@@ -17,6 +18,18 @@ export async function tempDir(): Promise<{ path: string; remove: () => Promise<v
 
 export function testConfig(env: Record<string, string>): Config {
   return loadConfig({ LOG_LEVEL: 'silent', OUTBOX_RETRY_BASE_MS: '20', OUTBOX_RETRY_MAX_MS: '200', ...env });
+}
+
+/**
+ * A /detection reply's entry for the outliers of `variable` at `dates`: the dates as sent and one point per date
+ * with its score (whatever else the detector tells: reason, expected value, band).
+ */
+export function outliersAt(variable: string, dates: ReadonlyArray<string | undefined>) {
+  return {
+    variable,
+    dates,
+    points: dates.map((date) => expect.objectContaining({ date, score: expect.any(Number) })),
+  };
 }
 
 /** The app on the given state dir, state loaded; the threshold detector unless another backend is given. */

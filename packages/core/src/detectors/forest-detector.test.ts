@@ -13,7 +13,7 @@ function flaggedSeqs(detector: string, values: number[], seed = 1): number[] {
   return verdicts.filter((s) => s.outlier).map((s) => s.seq);
 }
 
-describe('default station detector on synthetic streams', () => {
+describe('forest station detector on synthetic streams', () => {
   it.each<[AnomalyKind, number]>([
     ['spike', 0],
     ['level-shift', 3],
@@ -22,14 +22,14 @@ describe('default station detector on synthetic streams', () => {
   ])('flags a %s within %i samples of its start', (kind, delay) => {
     for (const seed of [1, 2, 3]) {
       const { values, at } = streamWith(kind, N, AT, seed);
-      const flagged = flaggedSeqs('default', values);
+      const flagged = flaggedSeqs('forest', values);
       expect(flagged.some((s) => s >= at && s <= at + delay)).toBe(true);
     }
   });
 
   it('raises one alarm per event, not one per anomalous sample', () => {
     const { values, at } = streamWith('level-shift', N, AT, 4);
-    const flagged = flaggedSeqs('default', values);
+    const flagged = flaggedSeqs('forest', values);
     expect(flagged.filter((s) => s >= at && s < at + W)).toHaveLength(1);
   });
 
@@ -41,26 +41,26 @@ describe('default station detector on synthetic streams', () => {
     expect(flaggedSeqs('reference', values)).not.toContain(W + 20);
     const long = cleanStream(N, 5);
     long[AT] = long[AT]! + 30;
-    expect(flaggedSeqs('default', long)).toContain(AT);
+    expect(flaggedSeqs('forest', long)).toContain(AT);
   });
 
   it('does not flood on a steady trend or on clean data', () => {
     // A trend of 10 units (5 daily amplitudes) over the stream: at most a few alarms, none in bulk.
     const trending = cleanStream(3000, 6, 10 / 3000);
-    expect(flaggedSeqs('default', trending).length).toBeLessThanOrEqual(6);
+    expect(flaggedSeqs('forest', trending).length).toBeLessThanOrEqual(6);
     for (const seed of [7, 8])
-      expect(flaggedSeqs('default', cleanStream(3000, seed)).length).toBeLessThanOrEqual(3);
+      expect(flaggedSeqs('forest', cleanStream(3000, seed)).length).toBeLessThanOrEqual(3);
   });
 
   it('does not flag during warm-up and says it is warming up', () => {
     // Verdicts come one push late (a sample waits for its successor), so the last one comes from flush().
-    const d = createStreamDetector({ window: W });
+    const d = createStreamDetector({ detector: 'forest', window: W });
     const values = cleanStream(W, 9);
     values[10] = 100;
     const verdicts = [];
     for (const v of values) {
       expect(d.warmingUp).toBe(true);
-      verdicts.push(...d.push(v));
+      verdicts.push(...d.push(v, 0));
     }
     verdicts.push(...d.flush!());
     expect(verdicts.map((s) => s.seq)).toEqual(values.map((_, i) => i));
@@ -75,7 +75,7 @@ describe('default station detector on synthetic streams', () => {
     for (let i = 500; i < 700; i++) values[i] = values[i]! + 15 * Math.exp(-Math.abs(i - 520) / 40);
     for (const at of [900, 1200]) values[at] = values[at]! + 10;
     values[1300] = values[1300]! - 10;
-    const flagged = flaggedSeqs('default', values);
+    const flagged = flaggedSeqs('forest', values);
     expect(flagged).toEqual(expect.arrayContaining([300, 900, 1200, 1300]));
   });
 
@@ -86,7 +86,7 @@ describe('default station detector on synthetic streams', () => {
       const values = cleanStream(N, seed);
       for (let i = 300; i < 500; i++) values[i] = values[i]! + 15 * Math.exp(-Math.abs(i - 320) / 40);
       for (let i = 1100; i < N; i++) values[i] = values[i]! + 4;
-      expect(flaggedSeqs('default', values)).toContain(1100);
+      expect(flaggedSeqs('forest', values)).toContain(1100);
     }
   });
 
@@ -95,19 +95,19 @@ describe('default station detector on synthetic streams', () => {
     // but the step back into the level of the last days is a recovery, not news.
     const drifting = cleanStream(N, 15);
     for (let i = 700; i < 1000; i++) drifting[i] = drifting[i]! + (4 * (i - 700)) / 300;
-    expect(flaggedSeqs('default', drifting).filter((s) => s >= 1000 && s <= 1002)).toEqual([]);
+    expect(flaggedSeqs('forest', drifting).filter((s) => s >= 1000 && s <= 1002)).toEqual([]);
     // Two levels, 48 samples each, with noise: after the first periods every step lands on a known level.
     const random = new Random(16);
     const square = Array.from(
       { length: 3000 },
       (_, i) => (Math.floor(i / 48) % 2) * 10 + random.normal(0, 0.2),
     );
-    expect(flaggedSeqs('default', square).filter((s) => s >= 1000)).toEqual([]);
+    expect(flaggedSeqs('forest', square).filter((s) => s >= 1000)).toEqual([]);
   });
 
   it('does not take the ordinary peaks of a spiky series for glitches', () => {
     // A peak every 20 samples: the transient rate says peaks are this series' normal behaviour.
     const values = cleanStream(3000, 11).map((v, i) => (i % 20 === 7 ? v + 10 : v));
-    expect(flaggedSeqs('default', values).length).toBeLessThanOrEqual(6);
+    expect(flaggedSeqs('forest', values).length).toBeLessThanOrEqual(6);
   });
 });

@@ -26,6 +26,18 @@ export class SpatialRange {
     return over > 0 ? over / range : 0;
   }
 
+  /** The low end of the widened range a value may take without leaving it (-Infinity while it is empty or a point). */
+  lowest(): number {
+    const { min, max } = this.state;
+    return max > min ? min - this.margin * (max - min) : Number.NEGATIVE_INFINITY;
+  }
+
+  /** The high end of the widened range (Infinity while it is empty or a point). */
+  highest(): number {
+    const { min, max } = this.state;
+    return max > min ? max + this.margin * (max - min) : Number.POSITIVE_INFINITY;
+  }
+
   observe(x: number): void {
     if (x < this.state.min) this.state.min = x;
     if (x > this.state.max) this.state.max = x;

@@ -85,6 +85,11 @@ export class TransientCheck {
     );
   }
 
+  /** The typical absolute change learned so far (0 before any). */
+  get scale(): number {
+    return this.state.scale;
+  }
+
   /** Learns one change x_t - x_{t-1}. O(1). */
   observe(change: number): void {
     const s = this.state;

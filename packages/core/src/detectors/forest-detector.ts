@@ -3,11 +3,11 @@ import { KalmanFilter, type KalmanFilterState } from '../filters/kalman-filter.j
 import { fitScoreTable, type ScoreTable } from '../forest/score-table.js';
 import { mannKendall } from '../stats/mann-kendall.js';
 import { AnomalyLikelihood, type AnomalyLikelihoodState } from './anomaly-likelihood.js';
+import { SpatialRange, type SpatialRangeState } from './evidence/spatial-range.js';
+import { TransientCheck, type TransientScaleState } from './evidence/transient-check.js';
 import type { ResolvedDetectorOptions } from './registry.js';
 import { fitSeed } from './seeds.js';
-import { SpatialRange, type SpatialRangeState } from './spatial-range.js';
 import type { ScoredSample, StreamDetector, StreamDetectorState } from './stream-detector.js';
-import { TransientCheck, type TransientScaleState } from './transient-check.js';
 
 /**
  * Trees and subsample size of the univariate forest of levels. Small on purpose: the detector keeps only each
@@ -125,7 +125,8 @@ interface Fitted {
 }
 
 /**
- * The default station detector: sliding, score-then-learn, built to close the reference's blind spots and cheap
+ * The forest station detector (the default of the previous release, kept under its own name for comparison and
+ * for users who tuned to it): sliding, score-then-learn, built to close the reference's blind spots and cheap
  * enough for 100k samples/s per process (a few microseconds and kilobytes per detector).
  *
  * Verdicts come one push late: the sample pushed last waits for its successor (step 3's transient check needs
@@ -156,10 +157,10 @@ interface Fitted {
  * regrows the identical forest from the stored values and its seed, lazily on its first push, so restoring many
  * detectors costs little until they are used.
  */
-export class StationDetector implements StreamDetector {
+export class ForestDetector implements StreamDetector {
   static readonly modes: readonly Mode[] = ['sliding'];
   static readonly defaultThreshold = 0.5;
-  readonly kind = 'default';
+  readonly kind = 'forest';
 
   private readonly options: ResolvedDetectorOptions;
   private readonly trainingSize: number;
@@ -197,12 +198,12 @@ export class StationDetector implements StreamDetector {
     this.interval = Math.max(4, Math.round(options.window / 2));
     this.recent = new Float64Array(this.trainingSize + 1 + this.interval);
     this.thinning = Math.max(1, Math.round(options.window / TREND_THINNING));
-    this.likelihood = new AnomalyLikelihood(StationDetector.likelihoodOptions(options.window));
-    this.transient = StationDetector.transientCheck(options.window);
+    this.likelihood = new AnomalyLikelihood(ForestDetector.likelihoodOptions(options.window));
+    this.transient = ForestDetector.transientCheck(options.window);
   }
 
   private static transientCheck(window: number, state?: TransientScaleState): TransientCheck {
-    const { memory } = StationDetector.likelihoodOptions(window);
+    const { memory } = ForestDetector.likelihoodOptions(window);
     return new TransientCheck(TRANSIENT_K, window, TRANSIENT_CLIP, memory, TRANSIENT_MAX_RATE, state);
   }
 
@@ -314,15 +315,15 @@ export class StationDetector implements StreamDetector {
    * Restores `toJSON()` output without growing anything: the forest is regrown on the first push, from the
    * stored values and the seed of the last fit.
    */
-  static fromJSON(state: StreamDetectorState, options: ResolvedDetectorOptions): StationDetector {
+  static fromJSON(state: StreamDetectorState, options: ResolvedDetectorOptions): ForestDetector {
     const s = state as Partial<StationState>;
     if (s.formatVersion !== FORMAT_VERSION) {
       throw new InvalidInputError(
         'state',
-        `unsupported default detector format version ${String(s.formatVersion)}`,
+        `unsupported forest detector format version ${String(s.formatVersion)}`,
       );
     }
-    const d = new StationDetector(options);
+    const d = new ForestDetector(options);
     const counts = [s.seen, s.fits, s.sinceFit, s.sinceTrend, s.runLength, s.holdOff];
     if (
       !counts.every((c) => Number.isInteger(c) && (c as number) >= 0) ||
@@ -339,7 +340,7 @@ export class StationDetector implements StreamDetector {
       // A fitted detector must still hold the values its forest was grown on.
       (s.fits! > 0 && s.recent.length < d.trainingSize + 1 + s.sinceFit!)
     ) {
-      throw new InvalidInputError('state', 'malformed default detector state');
+      throw new InvalidInputError('state', 'malformed forest detector state');
     }
     d.seenCount = s.seen!;
     for (const v of s.recent) d.remember(v);
@@ -353,11 +354,11 @@ export class StationDetector implements StreamDetector {
     d.kalman = s.kalman == null ? null : KalmanFilter.fromJSON(s.kalman);
     d.likelihood = AnomalyLikelihood.fromJSON(
       s.likelihood!,
-      StationDetector.likelihoodOptions(options.window),
+      ForestDetector.likelihoodOptions(options.window),
     );
     d.runLength = s.runLength!;
     d.holdOff = s.holdOff!;
-    d.transient = StationDetector.transientCheck(options.window, s.transient);
+    d.transient = ForestDetector.transientCheck(options.window, s.transient);
     d.pending = s.pending === null ? null : { ...s.pending! };
     return d;
   }

@@ -1,25 +1,29 @@
 #!/usr/bin/env node
 /**
- * `pnpm eval:streams -- --data DIR [--detector default|reference] [--mode M] [--window 64]
- * [--threshold T | --sensitivity S] [--shift-tol 2] [--limit N] [--station-prefix P]`: runs station detectors
- * in process over a set written by shared/tools/station-streams/gen_streams.py and scores them exactly like
- * harness.py scores a running server (event recall per kind, point precision, F1). The last line is
- * `f1=0.NNNN recall=0.NNNN precision=0.NNNN`.
+ * `pnpm eval:streams -- --data DIR [--data DIR2 ...] [--detector default|forest|reference] [--mode M]
+ * [--window 64] [--threshold T | --sensitivity S] [--shift-tol 2] [--limit N] [--station-prefix P]`: runs station
+ * detectors in process over sets written by shared/tools/station-streams/gen_streams.py (one per generator seed)
+ * and scores each exactly like harness.py scores a running server (event recall per kind, point precision, F1).
+ * With several sets, a summary row per set follows. The last line is `f1=0.NNNN recall=0.NNNN precision=0.NNNN`
+ * (of the last set alone when there is one, of all sets pooled otherwise).
  */
 import { parseArgs } from 'node:util';
 import { cliArgs, EVAL_FLAGS, parseWindow } from './args.js';
 import { flagStationStreams } from './flag-station-streams.js';
 import { userPath } from './paths.js';
-import { loadStationStreams } from './station-streams.js';
-import { DEFAULT_SHIFT_TOL, type StreamScore, scoreStreams } from './stream-score.js';
+import { loadStationStreams, type StreamEvent } from './station-streams.js';
+import { DEFAULT_SHIFT_TOL, type StreamScore, scoreStreams, streamFigures } from './stream-score.js';
 
 /** The harness's W for every variable. */
 const DEFAULT_STREAM_WINDOW = 64;
+const SUMMARY_HEADER =
+  'seed        F1  precision  recall  level_shift  spikes>=6sigma  stuck  dropout  burst  drift';
 
 const { values: flags } = parseArgs({
   args: cliArgs(),
   options: {
     ...EVAL_FLAGS,
+    data: { type: 'string', multiple: true },
     threshold: { type: 'string' },
     sensitivity: { type: 'string' },
     'shift-tol': { type: 'string' },
@@ -28,7 +32,7 @@ const { values: flags } = parseArgs({
   },
 });
 try {
-  if (!flags.data) throw new Error('--data DIR (a gen_streams.py output directory) is required');
+  if (!flags.data?.length) throw new Error('--data DIR (a gen_streams.py output directory) is required');
   const options = {
     detector: flags.detector,
     window: parseWindow(flags.window) ?? DEFAULT_STREAM_WINDOW,
@@ -39,25 +43,55 @@ try {
   const shiftTol =
     flags['shift-tol'] === undefined ? DEFAULT_SHIFT_TOL : intFlag('shift-tol', flags['shift-tol']);
   const limit = flags.limit === undefined ? undefined : intFlag('limit', flags.limit);
-  const dataset = loadStationStreams(userPath(flags.data), limit === undefined ? {} : { limit });
-  const started = performance.now();
-  const flagged = flagStationStreams(dataset, options, flags['station-prefix']);
-  const seconds = (performance.now() - started) / 1000;
-  const score = scoreStreams(dataset.events, flagged, shiftTol);
-  const rows = dataset.stations.reduce((n, s) => n + s.timestamps.length, 0);
-  const out = [
-    `detector=${JSON.stringify(options)} data seed=${dataset.seed} digest=${dataset.digest.slice(0, 16)} ` +
-      `stations=${dataset.stations.length} rows=${rows} shift_tol=${shiftTol}`,
-    ...scoreTable(score),
-    `detection time ${seconds.toFixed(2)} s (${Math.round(rows / seconds)} samples/s, ` +
-      `${Math.round((rows * dataset.variables.length) / seconds)} values/s)`,
-    `f1=${pyFixed(score.overall.f1, 4)} recall=${pyFixed(score.overall.recall, 4)} ` +
-      `precision=${pyFixed(score.overall.precision, 4)}`,
-  ];
+  const out: string[] = [];
+  const summaries: string[] = [];
+  const pooled = { events: [] as StreamEvent[], flags: new Map<string, number[]>() };
+  for (const [k, dir] of flags.data.entries()) {
+    const dataset = loadStationStreams(userPath(dir), limit === undefined ? {} : { limit });
+    const started = performance.now();
+    const flagged = flagStationStreams(dataset, options, flags['station-prefix']);
+    const seconds = (performance.now() - started) / 1000;
+    const score = scoreStreams(dataset.events, flagged, shiftTol);
+    const rows = dataset.stations.reduce((n, s) => n + s.timestamps.length, 0);
+    out.push(
+      `detector=${JSON.stringify(options)} data seed=${dataset.seed} digest=${dataset.digest.slice(0, 16)} ` +
+        `stations=${dataset.stations.length} rows=${rows} shift_tol=${shiftTol}`,
+      ...scoreTable(score),
+      `detection time ${seconds.toFixed(2)} s (${Math.round(rows / seconds)} samples/s, ` +
+        `${Math.round((rows * dataset.variables.length) / seconds)} values/s)`,
+    );
+    summaries.push(summaryRow(dataset.seed, score));
+    // Pooled under distinct keys per set, so sets with the same station names stay apart.
+    for (const e of dataset.events) pooled.events.push({ ...e, station: `${k}:${e.station}` });
+    for (const [key, rowsFlagged] of flagged) pooled.flags.set(`${k}:${key}`, rowsFlagged);
+  }
+  const total = scoreStreams(pooled.events, pooled.flags, shiftTol);
+  const overall = total.overall;
+  if (flags.data.length > 1) out.push(SUMMARY_HEADER, ...summaries, summaryRow('all', total));
+  out.push(
+    `f1=${pyFixed(overall.f1, 4)} recall=${pyFixed(overall.recall, 4)} precision=${pyFixed(overall.precision, 4)}`,
+  );
   process.stdout.write(`${out.join('\n')}\n`);
 } catch (error) {
   process.stderr.write(`eval:streams: ${(error as Error).message}\n`);
   process.exit(1);
+}
+
+/** One set's figures in one row: the kinds and sizes the acceptance of the default detector names. */
+function summaryRow(seed: number | string, score: StreamScore): string {
+  const f = streamFigures(score);
+  const cells = [
+    [f.f1, 6],
+    [f.precision, 11],
+    [f.recall, 8],
+    [f.levelShift, 13],
+    [f.spikesFrom6Sigma, 16],
+    [f.stuck, 7],
+    [f.dropout, 9],
+    [f.burst, 7],
+    [f.drift, 7],
+  ] as const;
+  return String(seed).padEnd(6) + cells.map(([v, w]) => pyFixed(v, 3).padStart(w)).join('');
 }
 
 /** harness.py's print_table() layout: per kind, then spikes by size and per variable. */

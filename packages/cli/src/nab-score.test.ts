@@ -44,10 +44,11 @@ describe('NAB scoring', () => {
   it('counts only the best (earliest) detection of a window and charges each false positive', () => {
     const late = scoreFile(file({ 12: 1, 13: 1 }), standard, 0.5);
     expect(late.score).toBeCloseTo(0.84828 / 0.98661, 4);
-    expect(late).toMatchObject({ detectedWindows: 1, missedWindows: 0, falsePositives: 0 });
+    // First detection at row 12, past the middle (11.5) of window 10..13: late.
+    expect(late).toMatchObject({ detectedWindows: 1, missedWindows: 0, falsePositives: 0, lateWindows: 1 });
     const withFp = scoreFile(file({ 10: 1, 5: 1, 16: 1 }), standard, 0.5);
     expect(withFp.score).toBeCloseTo(1 - 0.11 - 0.98661 * 0.11, 4);
-    expect(withFp.falsePositives).toBe(2);
+    expect(withFp).toMatchObject({ falsePositives: 2, lateWindows: 0 });
     expect(scoreFile(file({ 5: 1 }), standard, 0.5).score).toBeCloseTo(-1 - 0.11, 10);
     // Detections during probation are ignored.
     expect(scoreFile(file({ 1: 1 }), standard, 0.5).score).toBe(-1);

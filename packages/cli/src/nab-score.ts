@@ -42,6 +42,8 @@ interface SweepPoint {
   score: number;
   sweep: number;
   window: string | null;
+  /** Inside a window: whether the row lies past the window's middle (NAB centres windows on the label). */
+  late: boolean;
 }
 
 const PROBATION_PERCENT = 0.15;
@@ -80,7 +82,12 @@ export function sweepPoints(file: ScoredFile, profile: CostProfile): SweepPoint[
       sweep = scaledSigmoid(position) * profile.fp;
     }
     if (i >= probation) {
-      points.push({ score: file.scores[i]!, sweep, window: inWindow ? `${file.name}|${current[0]}` : null });
+      points.push({
+        score: file.scores[i]!,
+        sweep,
+        window: inWindow ? `${file.name}|${current[0]}` : null,
+        late: inWindow && 2 * i > current[0] + current[1],
+      });
     }
     if (inWindow && i === current[1]) {
       prevRight = i;
@@ -135,11 +142,14 @@ export interface FileScore {
   detectedWindows: number;
   missedWindows: number;
   falsePositives: number;
+  /** Detected windows whose first detection came past the window's middle (after the labelled anomaly). */
+  lateWindows: number;
 }
 
 /** Scores one file at a fixed threshold (detection = score >= threshold). */
 export function scoreFile(file: ScoredFile, profile: CostProfile, threshold: number): FileScore {
   const best = new Map<string, number>();
+  const late = new Map<string, boolean>();
   let fpTotal = 0;
   let falsePositives = 0;
   for (const p of sweepPoints(file, profile)) {
@@ -150,6 +160,7 @@ export function scoreFile(file: ScoredFile, profile: CostProfile, threshold: num
       falsePositives++;
     } else {
       best.set(p.window, Math.max(best.get(p.window)!, p.sweep));
+      if (!late.has(p.window)) late.set(p.window, p.late);
     }
   }
   let windowsTotal = 0;
@@ -164,6 +175,7 @@ export function scoreFile(file: ScoredFile, profile: CostProfile, threshold: num
     detectedWindows,
     missedWindows: best.size - detectedWindows,
     falsePositives,
+    lateWindows: [...late.values()].filter((l) => l).length,
   };
 }
 

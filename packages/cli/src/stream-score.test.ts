@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadStationStreams } from './station-streams.js';
-import { type GroupScore, scoreStreams, streamKey } from './stream-score.js';
+import { type GroupScore, scoreStreams, streamFigures, streamKey } from './stream-score.js';
 
 /** harness.py's score() of the fixture flags (scripts/generate_stream_score_fixture.py). */
 interface HarnessGroup {
@@ -99,3 +99,27 @@ describe('scoreStreams against harness.py score()', () => {
 function roundOrNull(x: number | null): number | null {
   return x === null ? null : Math.round(x * 10_000) / 10_000;
 }
+
+describe('streamFigures', () => {
+  it('pools spikes of 6 sigma and more, and reads recall per kind', () => {
+    const event = (kind: string, start: number, magnitude: number | null) => ({
+      station: 's',
+      variable: 'v',
+      kind,
+      start,
+      end: start,
+      magnitude_sigma: magnitude,
+    });
+    const events = [
+      event('spike_pos', 10, 4),
+      event('spike_pos', 20, 6),
+      event('spike_neg', 30, 12),
+      event('level_shift', 40, 5),
+      event('stuck', 50, null),
+    ];
+    const figures = streamFigures(scoreStreams(events, new Map([[streamKey('s', 'v'), [10, 20, 42, 99]]])));
+    expect(figures).toMatchObject({ spikesFrom6Sigma: 0.5, levelShift: 1, stuck: 0, dropout: 0 });
+    // Row 42 finds the shift (within the tolerance) but lies outside its labelled span: 2 of 4 flags in spans.
+    expect(figures.precision).toBeCloseTo(2 / 4, 10);
+  });
+});

@@ -184,3 +184,39 @@ function upperBound(rows: readonly number[], x: number): number {
   }
   return lo;
 }
+
+/** The figures the default detector's acceptance names, per set: recall per kind, spikes of 6 sigma or more. */
+export interface StreamFigures {
+  f1: number;
+  precision: number;
+  recall: number;
+  levelShift: number;
+  spikesFrom6Sigma: number;
+  stuck: number;
+  dropout: number;
+  burst: number;
+  drift: number;
+}
+
+export function streamFigures(score: StreamScore): StreamFigures {
+  const recall = (kind: string) => score.perKind.get(kind)?.recall ?? 0;
+  let spikes = 0;
+  let detected = 0;
+  for (const [size, s] of score.spikesBySize) {
+    if (Number.parseFloat(size) >= 6) {
+      spikes += s.events;
+      detected += s.detected;
+    }
+  }
+  return {
+    f1: score.overall.f1,
+    precision: score.overall.precision,
+    recall: score.overall.recall,
+    levelShift: recall('level_shift'),
+    spikesFrom6Sigma: spikes ? detected / spikes : 0,
+    stuck: recall('stuck'),
+    dropout: recall('dropout'),
+    burst: recall('burst'),
+    drift: recall('drift'),
+  };
+}

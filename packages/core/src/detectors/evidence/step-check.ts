@@ -11,9 +11,14 @@ const K = 5;
 const MIN_OFFSET = 1;
 /** Noise sigma is at least this many typical absolute changes (1.2 x 0.886, the sigma of Gaussian noise). */
 const SIGMA_PER_CHANGE = 1.2;
-/** "Calm": within max(0.3 |shift|, 2 sigma) of the baseline before, of the new level after. */
+/**
+ * "Calm": the post samples within max(0.3 |shift|, 2 sigma) of the new level, and the sample before the step within
+ * max(0.3 |shift|, 3 sigma) of the baseline (one noisy sample just before a step must not hide it; a flood's
+ * two-sample rise, half-way at that sample, is still caught by the first bound).
+ */
 const CALM_SHARE = 0.3;
 const CALM_SIGMAS = 2;
+const PRE_CALM_SIGMAS = 3;
 /** The first post sample must take at least this share of the shift (abrupt, not a ramp). */
 const ABRUPT_SHARE = 0.6;
 /** The new level must lie at least this share of the shift away from the expected value (not a recovery). */
@@ -39,7 +44,7 @@ export interface StepCheckState {
  * by least squares to x_{c-10} .. x_{c-2} is the baseline (its residual sd, floored at 1.2 typical changes, is the
  * noise sigma); e_k = x_{c+k} - line(c + k) for k = 0, 1, 2 are the post residuals and e their mean. It is a step when
  * - |e| > 5 sigma sqrt(1/3 + 1/10) (a two-sample difference of means) and every e_k is over 1 sigma, same side;
- * - calm: the e_k stay within max(0.3 |e|, 2 sigma) of e, and x_{c-1} within that of the baseline;
+ * - calm: the e_k stay within max(0.3 |e|, 2 sigma) of e, and x_{c-1} within max(0.3 |e|, 3 sigma) of the baseline;
  * - abrupt: x_c - x_{c-1}, less the baseline slope, is at least 0.6 |e| (a flood's rise or a regime's logistic
  *   transition takes several samples);
  * - away: the new level lies at least 0.2 |e| from the value expected before the step (the recalibration that ends a
@@ -105,7 +110,7 @@ export class StepCheck {
     const flat =
       spread <= calm &&
       Math.abs(x[c]! - x[c - 1]! - slope) >= ABRUPT_SHARE * size &&
-      Math.abs(x[c - 1]! - line(c - 1)) <= calm;
+      Math.abs(x[c - 1]! - line(c - 1)) <= Math.max(CALM_SHARE * size, PRE_CALM_SIGMAS * sigma);
     if (!flat) return false;
     const level = (x[c]! + x[c + 1]! + x[c + 2]!) / POST;
     if (Math.abs(level - expected) < AWAY_SHARE * size) return false;

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `pnpm detect -- --input in.csv --output out.csv [--detector default|reference|shallow|autoencoder] [--window N]
+ * `pnpm detect -- --input in.csv --output out.csv [--detector default|forest|reference|shallow|autoencoder] [--window N]
  * [--model DIR]`: scores a `timestamp,value` CSV and writes `timestamp,value,anomaly_score,label`, exactly one row
  * per input row. The autoencoder uses the model in DIR (`pnpm train`), or trains on the first 15 % of the series.
  */
@@ -24,7 +24,7 @@ const { values: flags } = parseArgs({
 });
 if (!flags.input || !flags.output) {
   process.stderr.write(
-    'usage: detect --input in.csv --output out.csv [--detector default|reference|shallow|autoencoder] ' +
+    'usage: detect --input in.csv --output out.csv [--detector default|forest|reference|shallow|autoencoder] ' +
       '[--window N] [--model DIR]\n',
   );
   process.exit(2);

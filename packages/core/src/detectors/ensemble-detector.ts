@@ -101,7 +101,8 @@ interface EnsembleState extends StreamDetectorState {
  *
  * Reference: shared/docs/detection-notes.md, "What the whole NAB corpus rewards"; Ahmad et al. 2017
  * (Neurocomputing 262) for the likelihood; Numenta's NAB detector for the range check.
- * State is plain JSON of a few kilobytes; restores are bit-exact (the conformance suite checks every 37th sample).
+ * It draws no random numbers (the `seed` option changes nothing). State is plain JSON of about 15 KiB; restores are
+ * bit-exact (the conformance suite checks every 37th sample).
  */
 export class EnsembleDetector implements StreamDetector {
   static readonly modes: readonly string[] = ['sliding'];

@@ -59,7 +59,10 @@ export interface StreamDetectorOptions {
   detector?: string;
   /** Window length W (8..100000). */
   window: number;
-  /** Score above which a sample is an outlier (kind-specific default). */
+  /**
+   * Score above which a sample is an outlier (kind-specific default); kinds that also weigh hard evidence (the
+   * default's spikes, shifts, stuck runs, dropouts) flag those whatever their score.
+   */
   threshold?: number;
   /** Alternative to threshold in (0, 1): higher flags more. */
   sensitivity?: number;

@@ -11,7 +11,12 @@ const VariableOptions = Type.Object(
   {
     window: Window,
     detector: Type.Optional(Type.String({ minLength: 1, description: "Detector kind, default 'default'" })),
-    threshold: Type.Optional(Type.Number({ description: 'Score above which a sample is an outlier' })),
+    threshold: Type.Optional(
+      Type.Number({
+        description:
+          'Score above which a sample is an outlier (the default detector also flags hard evidence)',
+      }),
+    ),
     sensitivity: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1 })),
     mode: Type.Optional(Type.String({ minLength: 1, description: 'Kind-specific variant' })),
   },

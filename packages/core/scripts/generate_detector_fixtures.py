@@ -75,7 +75,7 @@ def profile_member(values, times):
         last = t
         rng_ = hi - lo if hi >= lo else 0.0
         if profile is None and i + 1 >= 12 and interval > 0 and DAY_MS // interval >= 24:
-            profile = [None] * min(DAY_MS // interval, 288)
+            profile = [None] * min(DAY_MS // interval, 144)
         raw = None
         if profile is not None:
             scoring = t - first >= 3 * DAY_MS
@@ -187,6 +187,8 @@ def main():
         'times': times,
         'level': significant(level_member(values), 10),
         'profile': significant(profile_member(values, times), 10),
+        # Five-minute samples: 288 a day share 144 slots.
+        'profileFiveMinutes': significant(profile_member(values, [start + i * 300_000 for i in range(n)]), 10),
         'sequence': significant(sequence_member(values), 10),
     })
     raws = raw_scores(10_000)  # past the 8700-sample window, so it slides

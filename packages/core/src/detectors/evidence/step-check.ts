@@ -58,7 +58,8 @@ export interface StepCheckState {
  */
 export class StepCheck {
   private recent: number[] = [];
-  private steps: Array<[number, number]> = [];
+  /** Qualifying steps as seq, size, seq, size, ..., oldest first (flat: pairs of arrays cost ~40 bytes each). */
+  private steps: number[] = [];
 
   /** @param memory samples over which steps of a size count towards making that size routine */
   constructor(private readonly memory: number) {}
@@ -118,18 +119,22 @@ export class StepCheck {
     while (repeats < STUCK_REPEATS && x[c - 1 - repeats] === x[c - 2 - repeats]) repeats++;
     if (repeats >= STUCK_REPEATS) return false;
 
+    const steps = this.steps;
     let similar = 0;
-    for (const [when, other] of this.steps) if (seq - when < this.memory && other >= size / 2) similar++;
-    const last = this.steps[this.steps.length - 1];
-    if (last === undefined || seq - last[0] > POST) {
-      this.steps.push([seq, size]);
-      if (this.steps.length > REMEMBERED) this.steps.shift();
+    for (let i = 0; i < steps.length; i += 2) {
+      if (seq - steps[i]! < this.memory && steps[i + 1]! >= size / 2) similar++;
+    }
+    if (steps.length === 0 || seq - steps[steps.length - 2]! > POST) {
+      steps.push(seq, size);
+      if (steps.length > 2 * REMEMBERED) steps.splice(0, 2);
     }
     return similar < ROUTINE;
   }
 
   toJSON(): StepCheckState {
-    return { recent: [...this.recent], steps: this.steps.map(([when, size]) => [when, size]) };
+    const steps: Array<[number, number]> = [];
+    for (let i = 0; i < this.steps.length; i += 2) steps.push([this.steps[i]!, this.steps[i + 1]!]);
+    return { recent: [...this.recent], steps };
   }
 
   static fromJSON(state: unknown, memory: number): StepCheck {
@@ -146,7 +151,7 @@ export class StepCheck {
     }
     const check = new StepCheck(memory);
     check.recent = [...s.recent];
-    check.steps = s.steps.map(([when, size]) => [when, size]);
+    check.steps = s.steps.flat();
     return check;
   }
 }

@@ -4,8 +4,11 @@ import { cappedScore, type ScoreMember } from './score-member.js';
 const DAY_MS = 86_400_000;
 /** A day must hold at least this many samples (hourly or finer) for a time-of-day profile to mean anything. */
 const MIN_SLOTS = 24;
-/** At most this many slots (five minutes each): finer sampling shares slots, which bounds the state. */
-const MAX_SLOTS = 288;
+/**
+ * At most this many slots (ten minutes each): finer sampling shares slots, which bounds the state (the per-variable
+ * memory budget is 8 KiB; 144 and 96 slots scored alike on the half of NAB settings are chosen on).
+ */
+const MAX_SLOTS = 144;
 /** Samples seen before the sampling interval is trusted and the profile is laid out. */
 const INTERVAL_SAMPLES = 12;
 /** Days of profile learned before the member scores. */
@@ -38,7 +41,7 @@ export interface DailyProfileMemberState {
  * Daily-profile member: is the series away from what it usually does at this time of day?
  *
  * Definition: once the sampling interval is known and a day holds at least 24 samples, the day is cut into
- * n = min(floor(day / interval), 288) time-of-day slots (UTC). Each slot keeps an exponentially weighted mean across
+ * n = min(floor(day / interval), 144) time-of-day slots (UTC). Each slot keeps an exponentially weighted mean across
  * days, P_s <- P_s + 0.3 (x - P_s) (its first value as is). The residual r = x - P_s is scaled by a slow exponentially
  * weighted mean of |r| (weight 0.01, floored at 1 % of the range seen), smoothed with its sign,
  *   S_t = 0.95 S_{t-1} + 0.05 r_t / scale,   raw_t = min(|S_t|, 8) / 8,
@@ -47,7 +50,7 @@ export interface DailyProfileMemberState {
  *
  * Reference: the daily-profile member of the study in shared/docs/detection-notes.md; a seasonal-naive forecast
  * (Hyndman & Athanasopoulos, "Forecasting: principles and practice", 3rd ed., section 5.2) smoothed across seasons.
- * Cost: O(1) time per sample; one day of slots (at most 288 single-precision values) of state.
+ * Cost: O(1) time per sample; one day of slots (at most 144 single-precision values) of state.
  */
 export class DailyProfileMember implements ScoreMember<DailyProfileMemberState> {
   private count = 0;

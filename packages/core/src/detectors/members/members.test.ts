@@ -17,6 +17,7 @@ const fixture = JSON.parse(
   times: number[];
   level: number[];
   profile: Array<number | null>;
+  profileFiveMinutes: Array<number | null>;
   sequence: number[];
 };
 
@@ -91,6 +92,18 @@ describe('LevelMember', () => {
 
 describe('DailyProfileMember', () => {
   const hour = 3_600_000;
+  it('shares 144 ten-minute slots among finer samples, like the reference transcription', () => {
+    const member = new DailyProfileMember();
+    const start = fixture.times[0]!;
+    fixture.values.forEach((v, i) => {
+      const r = fixture.profileFiveMinutes[i];
+      const s = member.update(v, start + i * 300_000);
+      if (r === null) expect(s, `sample ${i}`).toBeNaN();
+      else expect(s, `sample ${i}`).toBeCloseTo(r!, 5);
+    });
+    expect((member.toJSON().profile ?? []).length).toBe(144);
+  });
+
   it('has no opinion on data sampled less than hourly, nor before three days', () => {
     const sparse = new DailyProfileMember();
     for (let i = 0; i < 200; i++) expect(sparse.update(i % 7, i * 2 * hour)).toBeNaN();

@@ -3,6 +3,8 @@ import type { ScoreMember } from './score-member.js';
 
 /** Value bins of the transition table. */
 const BINS = 16;
+/** Where the row sums start in the table. */
+const TOTALS = BINS * BINS;
 /** A row whose total reaches this is halved (counts fit 16 bits; old transitions weigh less, ratios stay). */
 const ROW_LIMIT = 65_535;
 /** Values whose range fixes the bins. */
@@ -38,9 +40,11 @@ export class SequenceMember implements ScoreMember<SequenceMemberState> {
   private count = 0;
   private low = Number.POSITIVE_INFINITY;
   private high = Number.NEGATIVE_INFINITY;
+  /**
+   * BINS x BINS transition counts, then the BINS row sums (kept so a score costs no loop; a row is halved before its
+   * sum reaches 65,535, so sums fit 16 bits too). One array: each typed array costs ~200 bytes besides its data.
+   */
   private transitions: Uint16Array | null = null;
-  /** Row sums of `transitions`, kept so a score costs no loop. */
-  private rowTotals = new Uint32Array(BINS);
   private previous = -1;
 
   update(value: number, _time: number): number {
@@ -49,7 +53,7 @@ export class SequenceMember implements ScoreMember<SequenceMemberState> {
     if (table === null) {
       if (value < this.low) this.low = value;
       if (value > this.high) this.high = value;
-      if (this.count >= LEARNING) this.transitions = new Uint16Array(BINS * BINS);
+      if (this.count >= LEARNING) this.transitions = new Uint16Array(BINS * BINS + BINS);
       return 0;
     }
     const width = this.high - this.low;
@@ -58,9 +62,9 @@ export class SequenceMember implements ScoreMember<SequenceMemberState> {
     let raw = 0;
     const from = this.previous;
     if (from >= 0) {
-      raw = 1 - (table[from * BINS + bin]! + 1) / (this.rowTotals[from]! + BINS);
+      raw = 1 - (table[from * BINS + bin]! + 1) / (table[TOTALS + from]! + BINS);
       table[from * BINS + bin]!++;
-      if (++this.rowTotals[from]! >= ROW_LIMIT) this.halveRow(from);
+      if (++table[TOTALS + from]! >= ROW_LIMIT) this.halveRow(from);
     }
     this.previous = bin;
     return raw;
@@ -73,7 +77,7 @@ export class SequenceMember implements ScoreMember<SequenceMemberState> {
       table[from * BINS + to] = table[from * BINS + to]! >>> 1;
       total += table[from * BINS + to]!;
     }
-    this.rowTotals[from] = total;
+    table[TOTALS + from] = total;
   }
 
   toJSON(): SequenceMemberState {
@@ -82,7 +86,7 @@ export class SequenceMember implements ScoreMember<SequenceMemberState> {
       count: this.count,
       low: seen ? this.low : null,
       high: seen ? this.high : null,
-      transitions: this.transitions === null ? null : Array.from(this.transitions),
+      transitions: this.transitions === null ? null : Array.from(this.transitions.subarray(0, TOTALS)),
       previous: this.previous,
     };
   }
@@ -112,12 +116,15 @@ export class SequenceMember implements ScoreMember<SequenceMemberState> {
     member.low = seen ? s.low! : Number.POSITIVE_INFINITY;
     member.high = seen ? s.high! : Number.NEGATIVE_INFINITY;
     if (s.transitions !== null) {
-      member.transitions = Uint16Array.from(s.transitions);
+      const table = new Uint16Array(TOTALS + BINS);
+      table.set(s.transitions);
       for (let from = 0; from < BINS; from++) {
         let total = 0;
         for (let to = 0; to < BINS; to++) total += s.transitions[from * BINS + to]!;
-        member.rowTotals[from] = total;
+        if (total >= ROW_LIMIT) malformed('sequence member');
+        table[TOTALS + from] = total;
       }
+      member.transitions = table;
     }
     member.previous = s.previous;
     return member;

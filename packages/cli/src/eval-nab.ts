@@ -2,7 +2,7 @@
 /**
  * `pnpm eval:nab -- [--data DIR] [--detector default|forest|reference|shallow|autoencoder] [--window N]
  * [--mode M] [--save FILE] [--baseline FILE]`: runs a detector over every NAB file in DIR (default:
- * shared/data/nab beside the repository) and prints, at NAB's corpus-wide threshold, what was won and lost per file
+ * the repository's data/nab) and prints, at NAB's corpus-wide threshold, what was won and lost per file
  * and per category, the fixed halves (nab-halves.ts) and the three NAB profile scores. `--save` writes the run's
  * per-file outcome as JSON; `--baseline` prints each file's change against such a run. The last line is
  * `standard=NN.NN`.
@@ -23,7 +23,7 @@ const { values: flags } = parseArgs({
   options: { ...EVAL_FLAGS, save: { type: 'string' }, baseline: { type: 'string' } },
 });
 try {
-  const dir = flags.data ? userPath(flags.data) : join(repoRoot(), '..', 'shared', 'data', 'nab');
+  const dir = flags.data ? userPath(flags.data) : join(repoRoot(), 'data', 'nab');
   const window = parseWindow(flags.window) ?? DEFAULT_WINDOW;
   const options = { detector: flags.detector, window, ...(flags.mode ? { mode: flags.mode } : {}) };
   const baseline = flags.baseline

@@ -2,7 +2,7 @@
 /**
  * `pnpm eval:streams -- --data DIR [--data DIR2 ...] [--detector default|forest|reference] [--mode M]
  * [--window 64] [--threshold T | --sensitivity S] [--shift-tol 2] [--limit N] [--station-prefix P]`: runs station
- * detectors in process over sets written by shared/tools/station-streams/gen_streams.py (one per generator seed)
+ * detectors in process over sets written by tools/station-streams/gen_streams.py (one per generator seed)
  * and scores each exactly like harness.py scores a running server (event recall per kind, point precision, F1).
  * With several sets, a summary row per set follows. The last line is `f1=0.NNNN recall=0.NNNN precision=0.NNNN`
  * (of the last set alone when there is one, of all sets pooled otherwise).

@@ -11,7 +11,7 @@ Sources of truth:
 - Mann-Kendall: a direct numpy transcription of pymannkendall 1.4.3 (github.com/mmhs013/pyMannKendall,
   pymannkendall/pymannkendall.py at commit ec2e3ab: __mk_score, __variance_s, __z_score, __p_value, __acf,
   sens_slope, original_test, yue_wang_modification_test). pymannkendall is not installed here, so the
-  transcription is first checked against the 49 cases of shared/data/reference/mann_kendall_wilcoxon.json, which
+  transcription is first checked against the 49 cases of test/fixtures/pymannkendall-scipy-reference.json, which
   were produced by pymannkendall itself;
 - Kalman filter: the textbook predict/update recursion of a random-walk local-level model, in 50-digit mpmath;
 - k-sigma: numpy mean and std (ddof=0, numpy's default, as the reference service used);
@@ -30,7 +30,7 @@ from scipy import stats
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, '..', 'test', 'fixtures')
-REFERENCE = os.path.join(HERE, '..', '..', '..', '..', 'shared', 'data', 'reference', 'mann_kendall_wilcoxon.json')
+REFERENCE = os.path.join(OUT, 'pymannkendall-scipy-reference.json')
 rng = np.random.default_rng(20240611)
 
 

@@ -2,15 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 
-/**
- * Reads a JSON fixture: `shared/...` paths come from the read-only shared folder beside the project root (every
- * developer and CI run has it at `../shared`), other names from this package's `test/fixtures/`.
- */
+/** Reads a JSON fixture of this package's `test/fixtures/`. */
 export function readFixture<T>(name: string): T {
-  const url = name.startsWith('shared/')
-    ? new URL(`../../../../${name}`, import.meta.url)
-    : new URL(`./fixtures/${name}`, import.meta.url);
-  return JSON.parse(readFileSync(url, 'utf8')) as T;
+  return JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')) as T;
 }
 
 /** Asserts |actual − expected| ≤ rel·|expected| + abs, with both values in the failure message. */

@@ -99,7 +99,7 @@ interface EnsembleState extends StreamDetectorState {
  * level member's slow mean) and the band it accepted: the deviation a lasting shift would need for the member's
  * likelihood to cross the threshold, clipped to the widened range.
  *
- * Reference: shared/docs/detection-notes.md, "What the whole NAB corpus rewards"; Ahmad et al. 2017
+ * Reference: docs/background/detection-notes.md, "What the whole NAB corpus rewards"; Ahmad et al. 2017
  * (Neurocomputing 262) for the likelihood; Numenta's NAB detector for the range check.
  * It draws no random numbers (the `seed` option changes nothing). State is plain JSON of about 15 KiB; restores are
  * bit-exact (the conformance suite checks every 37th sample).

@@ -19,7 +19,7 @@ interface GeneratedCase {
   yueWang: MannKendallResult;
 }
 
-const reference = readFixture<{ cases: ReferenceCase[] }>('shared/data/reference/mann_kendall_wilcoxon.json');
+const reference = readFixture<{ cases: ReferenceCase[] }>('pymannkendall-scipy-reference.json');
 const generated = readFixture<{ cases: GeneratedCase[] }>('stats-mann-kendall.json');
 
 /**

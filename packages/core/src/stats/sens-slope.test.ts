@@ -9,7 +9,7 @@ interface Case {
 }
 /** pymannkendall 1.4.3 sens_slope outputs (shared reference) and its numpy transcription (our fixture). */
 const cases = [
-  ...readFixture<{ cases: Case[] }>('shared/data/reference/mann_kendall_wilcoxon.json').cases,
+  ...readFixture<{ cases: Case[] }>('pymannkendall-scipy-reference.json').cases,
   ...readFixture<{ cases: Case[] }>('stats-mann-kendall.json').cases,
 ];
 

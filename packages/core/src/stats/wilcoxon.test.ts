@@ -28,7 +28,7 @@ interface GeneratedCase {
   }[];
 }
 
-const reference = readFixture<{ cases: ReferenceCase[] }>('shared/data/reference/mann_kendall_wilcoxon.json');
+const reference = readFixture<{ cases: ReferenceCase[] }>('pymannkendall-scipy-reference.json');
 const generated = readFixture<{ cases: GeneratedCase[] }>('stats-wilcoxon.json');
 
 describe('wilcoxon against scipy 1.10.1 (shared reference)', () => {

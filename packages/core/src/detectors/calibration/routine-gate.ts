@@ -21,7 +21,7 @@ export interface RoutineGateState {
  * counts are read divided by the current weight (renormalised when it grows past 1e30; counts are single
  * precision, which a comparison with a limit of 30 does not notice).
  *
- * Reference: the "novelty gate" of the study in shared/docs/detection-notes.md (about 1 NAB point).
+ * Reference: the "novelty gate" of the study in docs/background/detection-notes.md (about 1 NAB point).
  * Cost: O(1) to remember a sample, O(64) to test an alarm (alarms are rare); 65 numbers of state.
  */
 export class RoutineGate {

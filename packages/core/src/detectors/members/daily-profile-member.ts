@@ -48,7 +48,7 @@ export interface DailyProfileMemberState {
  * so one odd sample barely moves it and a deviation lasting an hour or more builds up. The member has no opinion
  * (NaN) until three days have passed since the first sample, so every slot has been seen a few times.
  *
- * Reference: the daily-profile member of the study in shared/docs/detection-notes.md; a seasonal-naive forecast
+ * Reference: the daily-profile member of the study in docs/background/detection-notes.md; a seasonal-naive forecast
  * (Hyndman & Athanasopoulos, "Forecasting: principles and practice", 3rd ed., section 5.2) smoothed across seasons.
  * Cost: O(1) time per sample; one day of slots (at most 144 single-precision values) of state.
  */

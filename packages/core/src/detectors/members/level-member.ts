@@ -28,7 +28,7 @@ export interface LevelMemberState {
  * The fast mean moves half-way with one sample, so one odd sample scores less than a lasting step. After the
  * score, x_t is learned into m and v.
  *
- * Reference: the level member of the study in shared/docs/detection-notes.md ("What the whole NAB corpus rewards");
+ * Reference: the level member of the study in docs/background/detection-notes.md ("What the whole NAB corpus rewards");
  * D. H. D. West, "Updating mean and variance estimates: an improved method", CACM 22(9), 1979.
  * Cost: O(1) time, six numbers of state.
  */

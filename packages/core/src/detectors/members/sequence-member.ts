@@ -34,7 +34,7 @@ export interface SequenceMemberState {
  * A cheap stand-in for what sequence learners such as HTM (Ahmad et al. 2017, Neurocomputing 262) and CAD OSE
  * measure: a change of rhythm with no change of level. A row that has counted 65,535 transitions is halved, so
  * counts stay 16-bit and the table slowly forgets. Reference: the sequence member of the study in
- * shared/docs/detection-notes.md. Cost: O(1) time (O(16) when a row is halved); 256 + 16 counts of state.
+ * docs/background/detection-notes.md. Cost: O(1) time (O(16) when a row is halved); 256 + 16 counts of state.
  */
 export class SequenceMember implements ScoreMember<SequenceMemberState> {
   private count = 0;

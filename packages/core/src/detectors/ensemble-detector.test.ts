@@ -149,7 +149,7 @@ describe('default (ensemble) station detector on synthetic streams', () => {
     const state = detector.toJSON();
     for (const damaged of [
       { ...state, level: { ...(state.level as object), mean: 'x' } },
-      { ...state, values: [1, 2, 3, 4] },
+      { ...state, values: new Array(14).fill(1) },
       { ...state, profileLikelihood: null },
       { ...state, pending: { score: 'high' } },
     ]) {

@@ -9,10 +9,14 @@ import {
 } from './calibration/windowed-likelihood.js';
 import { DecisionStage, type DecisionStageState, type OutlierReason } from './decision-stage.js';
 import { DropoutCheck, type DropoutCheckState } from './evidence/dropout-check.js';
-import { SpatialRange, type SpatialRangeState } from './evidence/spatial-range.js';
-import { StepCheck, type StepCheckState } from './evidence/step-check.js';
+import { isSpatialRangeState, SpatialRange, type SpatialRangeState } from './evidence/spatial-range.js';
+import { STEP_SPAN, StepCheck, type StepCheckState } from './evidence/step-check.js';
 import { StuckCheck, type StuckCheckState } from './evidence/stuck-check.js';
-import { TransientCheck, type TransientScaleState } from './evidence/transient-check.js';
+import {
+  isTransientScaleState,
+  TransientCheck,
+  type TransientScaleState,
+} from './evidence/transient-check.js';
 import { DailyProfileMember, type DailyProfileMemberState } from './members/daily-profile-member.js';
 import { LevelMember, type LevelMemberState } from './members/level-member.js';
 import { Z_CAP } from './members/score-member.js';
@@ -64,7 +68,8 @@ interface EnsembleState extends StreamDetectorState {
   sequenceLikelihood: WindowedLikelihoodState;
   range: SpatialRangeState | null;
   scoreHold: number;
-  /** The last three values and the last three expected values (null: none), oldest first. */
+  /** The last values (as many as the step check reads) and the last three expected values (null: none), oldest
+   * first. */
   values: number[];
   expectations: Array<number | null>;
   transient: TransientScaleState;
@@ -168,8 +173,7 @@ export class EnsembleDetector implements StreamDetector {
     if (typeof time !== 'number' || !Number.isFinite(time)) {
       throw new InvalidInputError('time', `must be finite epoch milliseconds, got ${String(time)}`);
     }
-    remember(this.values, value, 3);
-    this.step.remember(value);
+    remember(this.values, value, STEP_SPAN);
     const decided = this.pending === null ? [] : [this.decide(value)];
     this.pending = this.score(value, time);
     this.seenCount++;
@@ -231,8 +235,7 @@ export class EnsembleDetector implements StreamDetector {
    */
   private acceptedDeviation(likelihood: WindowedLikelihood, spread: number): number {
     if (!likelihood.fitted) return Number.POSITIVE_INFINITY;
-    const { mean, sd } = likelihood.distribution;
-    const raw = mean + this.zAtThreshold * sd;
+    const raw = likelihood.averageAt(this.zAtThreshold);
     return raw < 1 ? Z_CAP * raw * spread : Number.POSITIVE_INFINITY;
   }
 
@@ -260,7 +263,7 @@ export class EnsembleDetector implements StreamDetector {
     if (successor !== undefined) {
       const expectedBefore = this.expectations[this.expectations.length - 3];
       if (live && evidence === null && expectedBefore !== undefined) {
-        if (this.step.test(seq, expectedBefore, scale)) evidence = 'level-shift';
+        if (this.step.test(seq, this.values, expectedBefore, scale)) evidence = 'level-shift';
       }
       // Tested on every sample with neighbours, so the rate of transients is learned during warm-up too.
       if (before !== undefined && this.transient.test(before, x, successor) && live) evidence = 'spike';
@@ -337,17 +340,13 @@ export class EnsembleDetector implements StreamDetector {
       !isCount(s.seen) ||
       !isCount(s.scoreHold) ||
       !Array.isArray(s.values) ||
-      s.values.length > 3 ||
+      s.values.length > STEP_SPAN ||
       !s.values.every(isFiniteNumber) ||
       !Array.isArray(s.expectations) ||
       s.expectations.length > 3 ||
       !s.expectations.every((e) => e === null || isFiniteNumber(e)) ||
-      !(
-        s.range === null ||
-        (isRecord(s.range) && isFiniteNumber(s.range.min) && isFiniteNumber(s.range.max))
-      ) ||
-      !isRecord(s.transient) ||
-      ![s.transient.scale, s.transient.count, s.transient.rate, s.transient.tested].every(isFiniteNumber) ||
+      !isSpatialRangeState(s.range) ||
+      !isTransientScaleState(s.transient) ||
       !pendingOk
     ) {
       malformed('default detector');

@@ -3,10 +3,15 @@ import { KalmanFilter, type KalmanFilterState } from '../filters/kalman-filter.j
 import { fitScoreTable, type ScoreTable } from '../forest/score-table.js';
 import { mannKendall } from '../stats/mann-kendall.js';
 import { AnomalyLikelihood, type AnomalyLikelihoodState } from './anomaly-likelihood.js';
-import { SpatialRange, type SpatialRangeState } from './evidence/spatial-range.js';
-import { TransientCheck, type TransientScaleState } from './evidence/transient-check.js';
+import { isSpatialRangeState, SpatialRange, type SpatialRangeState } from './evidence/spatial-range.js';
+import {
+  isTransientScaleState,
+  TransientCheck,
+  type TransientScaleState,
+} from './evidence/transient-check.js';
 import type { ResolvedDetectorOptions } from './registry.js';
 import { fitSeed } from './seeds.js';
+import { isNumberArray } from './state-checks.js';
 import type { ScoredSample, StreamDetector, StreamDetectorState } from './stream-detector.js';
 
 /**
@@ -333,9 +338,9 @@ export class ForestDetector implements StreamDetector {
       s.recent.length > s.seen! ||
       !isNumberArray(s.longHistory) ||
       s.longHistory.length > TREND_POINTS ||
-      !isRange(s.range) ||
-      !isRange(s.trendRange) ||
-      !isNumberArray([s.transient?.scale, s.transient?.count, s.transient?.rate, s.transient?.tested]) ||
+      !isSpatialRangeState(s.range) ||
+      !isSpatialRangeState(s.trendRange) ||
+      !isTransientScaleState(s.transient) ||
       !(s.pending === null || isPending(s.pending)) ||
       // A fitted detector must still hold the values its forest was grown on.
       (s.fits! > 0 && s.recent.length < d.trainingSize + 1 + s.sinceFit!)
@@ -488,14 +493,6 @@ function ringToArray(ring: Float64Array, head: number, count: number): number[] 
   const start = head - count + ring.length;
   for (let i = 0; i < count; i++) out.push(ring[(start + i) % ring.length]!);
   return out;
-}
-
-function isRange(x: unknown): x is SpatialRangeState | null {
-  return x === null || isNumberArray([(x as SpatialRangeState)?.min, (x as SpatialRangeState)?.max]);
-}
-
-function isNumberArray(x: unknown): x is number[] {
-  return Array.isArray(x) && x.every((v) => typeof v === 'number' && Number.isFinite(v));
 }
 
 function isPending(x: unknown): x is Pending {

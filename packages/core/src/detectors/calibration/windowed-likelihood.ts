@@ -89,9 +89,9 @@ export class WindowedLikelihood {
     return !Number.isNaN(this.mean);
   }
 
-  /** The fitted mean and standard deviation of short-term means (NaN before the first fit). */
-  get distribution(): { mean: number; sd: number } {
-    return { mean: this.mean, sd: this.sd };
+  /** The short-term mean `z` fitted standard deviations above the fitted mean (NaN before the first fit). */
+  averageAt(z: number): number {
+    return this.mean + z * this.sd;
   }
 
   /** The tail probability of the next raw score against the history (after the filters); then learns it. */

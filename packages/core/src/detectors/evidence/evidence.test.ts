@@ -3,7 +3,7 @@ import { InvalidInputError } from '../../errors.js';
 import { Random } from '../../random.js';
 import { DecisionStage } from '../decision-stage.js';
 import { DropoutCheck } from './dropout-check.js';
-import { StepCheck } from './step-check.js';
+import { STEP_SPAN, StepCheck } from './step-check.js';
 import { StuckCheck } from './stuck-check.js';
 
 /** Gaussian noise around `level`, rounded to three decimals like a sensor's readings. */
@@ -64,7 +64,7 @@ describe('DropoutCheck', () => {
 });
 
 describe('StepCheck', () => {
-  /** Runs a series through a StepCheck as the detector does: remember x_{t+1}, then test t. */
+  /** Runs a series through a StepCheck as the detector does: with x_{t+1} known, test t on the last 13 values. */
   function steps(
     values: readonly number[],
     expected: (t: number) => number,
@@ -73,10 +73,10 @@ describe('StepCheck', () => {
   ): number[] {
     const check = new StepCheck(memory);
     const flagged: number[] = [];
-    values.forEach((v, i) => {
-      check.remember(v);
-      if (i >= 1 && check.test(i - 1, expected(i - 3), scale)) flagged.push(i - 1);
-    });
+    for (let i = 1; i < values.length; i++) {
+      const recent = values.slice(Math.max(0, i + 1 - STEP_SPAN), i + 1);
+      if (check.test(i - 1, recent, expected(i - 3), scale)) flagged.push(i - 1);
+    }
     return flagged;
   }
 

@@ -1,3 +1,5 @@
+import { isFiniteNumber, isRecord } from '../state-checks.js';
+
 /**
  * Spatial check (Numenta's NAB detector, "spatial anomaly"): a value beyond the range seen so far, widened by a
  * margin of `margin` times that range, is anomalous whatever a model fitted on the past says, because a model
@@ -6,6 +8,11 @@
 export interface SpatialRangeState {
   min: number;
   max: number;
+}
+
+/** Whether a state read back from storage is one `toJSON` wrote (a range, or null before any value). */
+export function isSpatialRangeState(x: unknown): x is SpatialRangeState | null {
+  return x === null || (isRecord(x) && isFiniteNumber(x.min) && isFiniteNumber(x.max));
 }
 
 export class SpatialRange {

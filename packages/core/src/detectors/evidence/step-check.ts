@@ -1,10 +1,11 @@
-import { isCount, isFiniteNumber, isNumberArray, isRecord, malformed } from '../state-checks.js';
+import { isCount, isFiniteNumber, isRecord, malformed } from '../state-checks.js';
 
 /** Samples before the step that set the baseline; a line is fitted to all but the last of them. */
 const PRE = 10;
 /** Samples at the new level that the test sees: the step's first, the one flagged, and its successor. */
 const POST = 3;
-const SPAN = PRE + POST;
+/** Values the test reads, the newest last: PRE before the step and POST at the new level. */
+export const STEP_SPAN = PRE + POST;
 /** The mean shift must exceed this many standard errors of a difference of means. */
 const K = 5;
 /** Each post sample must sit at least one noise sigma off the baseline, on the same side. */
@@ -31,8 +32,6 @@ const ROUTINE = 5;
 const REMEMBERED = 16;
 
 export interface StepCheckState {
-  /** The last values, oldest first (at most PRE + POST). */
-  recent: number[];
   /** Qualifying steps: [seq, size], oldest first. */
   steps: Array<[number, number]>;
 }
@@ -54,29 +53,23 @@ export interface StepCheckState {
  * a pump that switches). Flagging x_t, the step's second sample, costs one sample of latency and tells a step
  * from a spike, which comes back at once.
  *
- * Cost: O(PRE) time; 13 values and up to 16 remembered steps of state.
+ * Cost: O(PRE) time; up to 16 remembered steps of state (the values are the caller's).
  */
 export class StepCheck {
-  private recent: number[] = [];
   /** Qualifying steps as seq, size, seq, size, ..., oldest first (flat: pairs of arrays cost ~40 bytes each). */
   private steps: number[] = [];
 
   /** @param memory samples over which steps of a size count towards making that size routine */
   constructor(private readonly memory: number) {}
 
-  /** Remembers the newest value (every value, in order). */
-  remember(value: number): void {
-    this.recent.push(value);
-    if (this.recent.length > SPAN) this.recent.shift();
-  }
-
   /**
-   * True when sample `seq` (the second newest value remembered) is the second sample of a level shift, given the
-   * value expected before the step and the typical absolute change `scale`; records qualifying steps.
+   * True when sample `seq` is the second sample of a level shift, given the last STEP_SPAN values `recent` (oldest
+   * first; `seq` is the second newest), the value expected before the step and the typical absolute change
+   * `scale`; records qualifying steps.
    */
-  test(seq: number, expected: number, scale: number): boolean {
-    if (this.recent.length < SPAN) return false;
-    const x = this.recent;
+  test(seq: number, recent: readonly number[], expected: number, scale: number): boolean {
+    if (recent.length < STEP_SPAN) return false;
+    const x = recent.length === STEP_SPAN ? recent : recent.slice(-STEP_SPAN);
     const c = PRE; // index of the step's first sample
     const fitted = PRE - 1;
     const mid = (fitted - 1) / 2;
@@ -134,15 +127,13 @@ export class StepCheck {
   toJSON(): StepCheckState {
     const steps: Array<[number, number]> = [];
     for (let i = 0; i < this.steps.length; i += 2) steps.push([this.steps[i]!, this.steps[i + 1]!]);
-    return { recent: [...this.recent], steps };
+    return { steps };
   }
 
   static fromJSON(state: unknown, memory: number): StepCheck {
     const s = state as StepCheckState;
     if (
       !isRecord(s) ||
-      !isNumberArray(s.recent) ||
-      s.recent.length > SPAN ||
       !Array.isArray(s.steps) ||
       s.steps.length > REMEMBERED ||
       !s.steps.every((p) => Array.isArray(p) && p.length === 2 && isCount(p[0]) && isFiniteNumber(p[1]))
@@ -150,7 +141,6 @@ export class StepCheck {
       malformed('step check');
     }
     const check = new StepCheck(memory);
-    check.recent = [...s.recent];
     check.steps = s.steps.flat();
     return check;
   }

@@ -1,3 +1,5 @@
+import { isFiniteNumber, isRecord } from '../state-checks.js';
+
 /**
  * Transient check: a sample that jumps away from its predecessor and comes back with its successor is a spike
  * (or one sample of a burst), whatever the range or the history says; the same scale also tells a level step
@@ -28,6 +30,11 @@ export interface TransientScaleState {
   /** Exponentially weighted rate of transients among the samples tested, and the number tested. */
   rate: number;
   tested: number;
+}
+
+/** Whether a state read back from storage has the shape TransientCheck wrote. */
+export function isTransientScaleState(x: unknown): x is TransientScaleState {
+  return isRecord(x) && [x.scale, x.count, x.rate, x.tested].every(isFiniteNumber);
 }
 
 export class TransientCheck {

@@ -36,7 +36,7 @@ export async function detectWithMetricModel(
   const seed = options.seed === undefined ? {} : { seed: options.seed };
   const points =
     detector === 'shallow'
-      ? shallowDetect(metricRows(series, 'value'), { metric: 'value', ...seed }).points
+      ? shallowDetect(metricRows(series, 'value')).points
       : await autoencoderPoints(series, options.modelDir, seed);
   return {
     scores: Float64Array.from(points, (p) => p.score / (1 + p.score)),

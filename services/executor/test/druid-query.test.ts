@@ -51,7 +51,7 @@ const post = (request: { headers: Record<string, string>; payload: string }, url
 function expectedFromShallow(rows = bytesFixture) {
   const detection = shallowDetect(
     rows.map((r) => ({ time: Date.parse(r.timestamp), values: r.result })),
-    { metric: 'bytes', sensitivity: 0.95 },
+    { sensitivity: 0.95 },
   );
   return detection.points;
 }

@@ -24,16 +24,18 @@ describe('features', () => {
     expect(signedLog(Math.E - 1)).toBeCloseTo(1, 15);
   });
 
-  it('scales each metric onto [0, 1] of its training range in log space and back', () => {
+  it('scales each metric onto [0, 1] of its training range (1st to 99th percentile) in log space and back', () => {
     const spec = fitFeatureSpec(
       rows(10, HOUR, (i) => 10 ** i),
       ['a'],
     );
-    const [low, high, middle] = scaleMetric(spec, 0, [1, 1e9, 1e4]);
+    // Ten rows: the percentiles are the order statistics of rank floor(0.01 * 9) = 0 and floor(0.99 * 9) = 8.
+    const [low, high, middle, above] = scaleMetric(spec, 0, [1, 1e8, 1e4, 1e9]);
     expect(low).toBe(0);
     expect(high).toBeCloseTo(1, 12);
-    // log1p(1e4) sits between log1p(1) and log1p(1e9) in proportion
-    expect(middle).toBeCloseTo((Math.log1p(1e4) - Math.log(2)) / (Math.log1p(1e9) - Math.log(2)), 12);
+    // log1p(1e4) sits between log1p(1) and log1p(1e8) in proportion; the largest training value lies beyond 1
+    expect(middle).toBeCloseTo((Math.log1p(1e4) - Math.log(2)) / (Math.log1p(1e8) - Math.log(2)), 12);
+    expect(above).toBeGreaterThan(1);
     const values = [0, 1, 50, 1e12];
     unscaleMetric(spec, 0, scaleMetric(spec, 0, values)).forEach((x, i) => {
       expect(x).toBeCloseTo(values[i]!, 0);

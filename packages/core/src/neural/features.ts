@@ -3,8 +3,8 @@
  * (time of day, day of week, sampling gap) that only condition the reconstruction.
  *
  * Metric scaling (fitted, stored in the model's metadata): y = (slog(x) - lo) / (hi - lo) with
- * slog(x) = sign(x) * ln(1 + |x|) and [lo, hi] the range of slog over the training rows (a MinMaxScaler from
- * transform/scalers.ts on the signed log). Why not the reference's
+ * slog(x) = sign(x) * ln(1 + |x|) and [lo, hi] the 1st and 99th percentiles of slog over the training rows (a
+ * MinMaxScaler from transform/scalers.ts on the signed log). Why not the reference's
  * fixed tanh(log1p(x) / 32): it squeezes every traffic level into [0, 0.65] (a tenfold spike moves it by ~0.07)
  * and flattens small-valued metrics (rates like 0.005 flows/s/client become ~1.6e-4, i.e. constant), while the
  * fitted range gives each metric the whole [0, 1] of its training data; the log keeps the heavy-tailed traffic
@@ -19,7 +19,18 @@
 import type { NumberArray } from '../errors.js';
 import type { MetricRow } from '../metric-detection.js';
 import { dayAngle, PERIOD_MS, weekAngle } from '../metric-rows.js';
+import { selectInPlace } from '../stats/select.js';
 import { MinMaxScaler, type MinMaxScalerState } from '../transform/scalers.js';
+import { signedExp, signedLog } from '../transform/signed-log.js';
+
+export { signedExp, signedLog };
+
+/**
+ * The scaled range [0, 1] spans these quantiles of the training logs, not their extremes: one outage in the
+ * training rows (a 0 among millions) would otherwise stretch the range so far that the usual traffic filled a
+ * sliver of it.
+ */
+const RANGE_QUANTILE = 0.01;
 
 /** Gap features are clipped to ±GAP_LOG2_LIMIT (a gap 256 times the typical one is as unusual as it gets). */
 const GAP_LOG2_LIMIT = 8;
@@ -44,14 +55,11 @@ export interface FeatureMatrix {
   width: number;
 }
 
-/** sign(x) * ln(1 + |x|): a log that keeps zero and negative values. */
-export function signedLog(x: number): number {
-  return Math.sign(x) * Math.log1p(Math.abs(x));
-}
-
-/** Inverse of `signedLog`. */
-export function signedExp(y: number): number {
-  return Math.sign(y) * Math.expm1(Math.abs(y));
+/** The order statistic of rank floor(p (n - 1)). Reorders `values`. */
+function quantile(values: Float64Array, p: number): number {
+  const k = Math.floor(p * (values.length - 1));
+  selectInPlace(values, k, 0, values.length - 1);
+  return values[k]!;
 }
 
 /** Median of the gaps between consecutive rows (0 for a single row). */
@@ -64,9 +72,10 @@ function typicalGap(rows: readonly MetricRow[]): number {
 
 /** Fits the feature spec on validated training rows. */
 export function fitFeatureSpec(rows: readonly MetricRow[], metrics: readonly string[]): FeatureSpec {
-  const scalers = metrics.map((metric) =>
-    MinMaxScaler.fit(Float64Array.from(rows, (row) => signedLog(row.values[metric]!))).toJSON(),
-  );
+  const scalers = metrics.map((metric) => {
+    const logs = Float64Array.from(rows, (row) => signedLog(row.values[metric]!));
+    return MinMaxScaler.fit([quantile(logs, RANGE_QUANTILE), quantile(logs, 1 - RANGE_QUANTILE)]).toJSON();
+  });
   const gap = typicalGap(rows);
   // The rows cover [first, last + one sampling period).
   const span = rows[rows.length - 1]!.time - rows[0]!.time + gap;

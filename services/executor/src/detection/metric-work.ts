@@ -83,7 +83,10 @@ function runModel(
 ): MetricDetection {
   try {
     if (trained) return trained.detect(rows);
-    return shallowDetect(rows, { metric: shallowMetric(rows, preferred), sensitivity: SHALLOW_SENSITIVITY });
+    return shallowDetect(rows, {
+      metrics: shallowMetrics(rows, preferred),
+      sensitivity: SHALLOW_SENSITIVITY,
+    });
   } catch (error) {
     if (error instanceof InvalidInputError) {
       // Core names its argument (`rows[3].values.bytes`); the client knows that as `data[3].result.bytes`.
@@ -94,12 +97,16 @@ function runModel(
 }
 
 /**
- * METRIC when any row carries it (core then names a row that lacks it), else the rows' only metric (a query that
- * aggregates one value under another name); with several other metrics the choice would be a guess.
+ * The metrics every row carries (the shallow model judges them all, with their usual ratios). They must include
+ * METRIC, whose values the reply reports, unless there is only one (a query that aggregates one value under another
+ * name); with several others the reported one would be a guess. When no metric is common to all rows, METRIC alone,
+ * so that core names a row that lacks it.
  */
-function shallowMetric(rows: MetricRow[], metric: string): string {
-  if (rows.some((row) => metric in row.values)) return metric;
-  const names = new Set(rows.flatMap((row) => Object.keys(row.values)));
-  if (names.size === 1) return [...names][0]!;
-  throw invalidField('data', `no row has the metric ${JSON.stringify(metric)} (METRIC)`);
+function shallowMetrics(rows: MetricRow[], metric: string): string[] {
+  const common = Object.keys(rows[0]!.values).filter((name) => rows.every((row) => name in row.values));
+  if (common.length === 0) return [metric];
+  if (common.length > 1 && !common.includes(metric)) {
+    throw invalidField('data', `no row has the metric ${JSON.stringify(metric)} (METRIC)`);
+  }
+  return common;
 }

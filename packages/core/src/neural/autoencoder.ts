@@ -1,17 +1,24 @@
 /**
  * A trained autoencoder model and its detection: reconstruct every row from the slices that contain it, compare
- * each metric with its reconstruction in scaled space, and flag the metrics whose error passes their k-sigma
- * threshold from training.
+ * each metric with its reconstruction in scaled space, and judge the errors row by row.
  *
- * Per row t and metric m (scaled values y, reconstruction ŷ averaged over the overlapping slices; when a first
- * pass flags values, ŷ comes from a second pass with those values replaced by their reconstruction):
- *   error e(t, m) = |y(t, m) - ŷ(t, m)|,   threshold T(m) = mean + k * std of e(., m) over the training rows
- *   expected = unscale(ŷ), band = [unscale(ŷ - T), unscale(ŷ + T)]   (unscale is increasing, so lower <= upper)
- *   score = max over m of e / T;  anomalous when score > 1;  exceeded = the metrics with e > T
- * Because the scaling is monotonic, "e > T" is exactly "the observed value is outside [lower, upper]".
+ * Per row t and metric m (scaled values y, reconstruction ŷ averaged over the overlapping slices):
+ *   error e(t, m) = y(t, m) - ŷ(t, m), in units of the metric's scale s(m) (robust spread of the training errors;
+ *   for models trained before it was stored, threshold / k)
+ *   verdicts as metric/residual-verdict.ts gives them: |e| > k s (the threshold, moved by sensitivity), or a run
+ *   of same-signed errors whose mean is significant (a level shift the slices half follow)
+ *   expected = unscale(ŷ), band = [unscale(ŷ - T), unscale(ŷ + T)] with T the point threshold at that sensitivity
+ *   score = the largest verdict score of the row's metrics; anomalous when > 1; exceeded = the metrics over 1
+ * Per row, not per neighbourhood: a dense layer spreads one extreme input over its whole slice, so the rows of
+ * an anomaly drag their neighbours' reconstruction. The rows flagged are therefore masked (every metric replaced,
+ * first by a straight line between the nearest unmasked rows, then by the network's own reconstruction) and the
+ * slices holding them predicted again, until no new row is flagged (MASK_ROUNDS at most). Verdicts and `expected`
+ * come from the last reconstruction, which never saw the anomaly: a long dip's expected value is what the model
+ * makes of the rows around it.
  */
 import * as tf from '@tensorflow/tfjs';
 import { InvalidInputError } from '../errors.js';
+import { DEFAULT_SENSITIVITY, judgeResiduals, pointThreshold } from '../metric/residual-verdict.js';
 import type { MetricDetection, MetricPoint, MetricRow } from '../metric-detection.js';
 import { validateMetricRows } from '../metric-rows.js';
 import { planWindows, type WindowPlan } from '../transform/windows.js';
@@ -40,11 +47,24 @@ export const FORMAT_VERSION = 1;
 
 /** Reconstruction-error statistics of one metric on the training rows (scaled space). */
 export interface MetricThreshold {
+  /** Mean and standard deviation of the absolute error (the reference's k-sigma statistics). */
   mean: number;
   std: number;
-  /** mean + k * std, floored at MIN_THRESHOLD. */
+  /** Robust standard deviation (1.4826 MAD) of the signed error; absent in models trained before it was kept. */
+  scale?: number;
+  /** k * scale (older models: mean + k * std), floored at MIN_THRESHOLD. */
   threshold: number;
 }
+
+export interface DetectOptions {
+  /** In (0, 1]: thresholds scale by 0.95 / sensitivity; 0 flags nothing. @default 0.95 */
+  sensitivity?: number;
+}
+
+/** Rounds of masking the flagged rows and predicting again, at most. */
+const MASK_ROUNDS = 3;
+/** Reconstructions of a round's masked rows fed back as their input. */
+const IMPUTE_PASSES = 2;
 
 /** Everything needed besides the weights to use a model, and what it was trained on; stored as metadata.json. */
 export interface AutoencoderMetadata {
@@ -131,53 +151,62 @@ export function reconstruct(
 }
 
 /**
- * The outputs again, with the windows that contain a flagged row predicted from `masked` (only those windows
- * are recomputed).
+ * The outputs again for the windows that contain a masked row, predicted from `input` (the others are kept).
  */
-function repredictFlagged(
+function repredictMasked(
   network: tf.LayersModel,
-  first: WindowOutputs,
-  masked: FeatureMatrix,
-  flaggedRows: readonly number[],
+  previous: WindowOutputs,
+  input: FeatureMatrix,
+  masked: Uint8Array,
   metricCount: number,
 ): WindowOutputs {
-  const { plan, padding } = first;
-  const { matrix } = networkInput(masked, metricCount, plan.length);
-  const redo = plan.starts
-    .map((start, w) => ({ start, w }))
-    .filter(({ start }) =>
-      flaggedRows.some((r) => r + padding >= start && r + padding < start + plan.length),
-    );
+  const { plan, padding } = previous;
+  const { matrix } = networkInput(input, metricCount, plan.length);
+  const holdsMasked = (start: number) =>
+    masked.subarray(Math.max(0, start - padding), start - padding + plan.length).includes(1);
+  const redo = plan.starts.flatMap((start, w) => (holdsMasked(start) ? [w] : []));
   const fresh = predictWindows(
     network,
     matrix,
     plan,
-    redo.map(({ start }) => start),
+    redo.map((w) => plan.starts[w]!),
   );
-  const outputs = first.outputs.slice();
+  const outputs = previous.outputs.slice();
   const size = plan.length * metricCount;
-  redo.forEach(({ w }, i) => {
+  redo.forEach((w, i) => {
     outputs.set(fresh.subarray(i * size, (i + 1) * size), w * size);
   });
   return { plan, padding, outputs };
 }
 
 /**
- * The input with each flagged metric value replaced by its reconstruction: the second pass then rebuilds the
- * other values of the anomaly's slices as if it had not happened (a dense layer spreads one extreme input over
- * the whole slice, which would otherwise flag normal neighbours too).
+ * The input with the metric columns of masked rows replaced: per metric, a straight line between the nearest
+ * unmasked rows (the one there is at an end), or `reconstructed` when given.
  */
-function maskFlagged(
+function maskRows(
   features: FeatureMatrix,
   metricCount: number,
-  flagged: Uint8Array,
-  reconstructed: Float64Array,
-) {
+  masked: Uint8Array,
+  reconstructed?: Float64Array,
+): FeatureMatrix {
   const data = features.data.slice();
-  for (let r = 0; r < features.rows; r++) {
+  const { rows, width } = features;
+  for (let start = 0; start < rows; start++) {
+    if (!masked[start]) continue;
+    let end = start;
+    while (end + 1 < rows && masked[end + 1]) end++;
     for (let m = 0; m < metricCount; m++) {
-      if (flagged[r * metricCount + m]) data[r * features.width + m] = reconstructed[r * metricCount + m]!;
+      const before = start > 0 ? features.data[(start - 1) * width + m]! : undefined;
+      const after = end + 1 < rows ? features.data[(end + 1) * width + m]! : undefined;
+      for (let r = start; r <= end; r++) {
+        const f = (r - start + 1) / (end - start + 2);
+        const line =
+          before === undefined ? after : after === undefined ? before : before + (after - before) * f;
+        const value = reconstructed ? reconstructed[r * metricCount + m] : line;
+        if (value !== undefined) data[r * width + m] = value;
+      }
     }
+    start = end;
   }
   return { ...features, data };
 }
@@ -192,25 +221,32 @@ export class AutoencoderModel {
   /**
    * One verdict per row (any number of rows, even fewer than the window). Rows must carry every metric of the
    * model; other values are ignored.
-   * @throws {InvalidInputError} naming the field for empty rows, missing or non-finite metrics, unordered times.
+   * @throws {InvalidInputError} naming the field for empty rows, missing or non-finite metrics, unordered times,
+   *   sensitivity outside [0, 1].
    */
-  detect(rows: readonly MetricRow[]): MetricDetection {
-    const { features: spec, metrics, thresholds } = this.metadata;
+  detect(rows: readonly MetricRow[], options: DetectOptions = {}): MetricDetection {
+    const sensitivity = options.sensitivity ?? DEFAULT_SENSITIVITY;
+    if (!(sensitivity >= 0 && sensitivity <= 1)) {
+      throw new InvalidInputError('sensitivity', `expected a number in [0, 1], got ${String(sensitivity)}`);
+    }
+    const { features: spec, metrics, thresholds, k } = this.metadata;
     validateMetricRows(rows, metrics);
     const count = metrics.length;
-    const limits = metrics.map((metric) => thresholds[metric]!.threshold);
+    const scales = metrics.map((metric) => thresholds[metric]!.scale ?? thresholds[metric]!.threshold / k);
     const features = buildFeatures(rows, spec);
     const scaled = leadingColumns(features, count);
-    const reconstructed = this.reconstructRobustly(features, scaled, limits);
-    // Per metric, in the metric's units: the reconstruction and the band edges (reconstruction ± threshold).
+    const judge = (reconstructed: Float64Array) => this.judge(scaled, reconstructed, scales, sensitivity);
+    const { reconstructed, scores } = this.reconstructRobustly(features, judge);
+    const band = pointThreshold(Math.max(sensitivity, Number.MIN_VALUE), k);
+    // Per metric, in the metric's units: the reconstruction and the band edges.
     const column = (m: number, offset: number) => {
       const values = new Float64Array(rows.length);
       for (let r = 0; r < rows.length; r++) values[r] = reconstructed[r * count + m]! + offset;
       return unscaleMetric(spec, m, values);
     };
     const expected = metrics.map((_, m) => column(m, 0));
-    const lower = metrics.map((_, m) => column(m, -limits[m]!));
-    const upper = metrics.map((_, m) => column(m, limits[m]!));
+    const lower = metrics.map((_, m) => column(m, -band * scales[m]!));
+    const upper = metrics.map((_, m) => column(m, band * scales[m]!));
     // Records copied from one with every metric, then filled: no new property (and hidden class) per store.
     const record = Object.fromEntries(metrics.map((metric) => [metric, 0]));
     const points = rows.map((row, r): MetricPoint => {
@@ -226,13 +262,13 @@ export class AutoencoderModel {
       };
       for (let m = 0; m < count; m++) {
         const metric = metrics[m]!;
-        const ratio = Math.abs(scaled[r * count + m]! - reconstructed[r * count + m]!) / limits[m]!;
+        const score = scores[m]![r]!;
         point.observed[metric] = row.values[metric]!;
         point.expected[metric] = expected[m]![r]!;
         point.lower[metric] = lower[m]![r]!;
         point.upper[metric] = upper[m]![r]!;
-        point.score = Math.max(point.score, ratio);
-        if (ratio > 1) point.exceeded.push(metric);
+        point.score = Math.max(point.score, score);
+        if (score > 1) point.exceeded.push(metric);
       }
       point.anomalous = point.exceeded.length > 0;
       return point;
@@ -240,29 +276,55 @@ export class AutoencoderModel {
     return { model: 'autoencoder', metrics: [...metrics], points };
   }
 
+  /** Verdict scores per metric (> 1: flagged) of the scaled values against a reconstruction. */
+  private judge(
+    scaled: Float32Array,
+    reconstructed: Float64Array,
+    scales: number[],
+    sensitivity: number,
+  ): Float64Array[] {
+    const count = scales.length;
+    const rows = scaled.length / count;
+    const window = Math.max(2, this.metadata.window >> 1);
+    return scales.map((scale, m) => {
+      const z = new Float64Array(rows);
+      for (let r = 0; r < rows; r++) z[r] = (scaled[r * count + m]! - reconstructed[r * count + m]!) / scale;
+      return judgeResiduals(z, window, sensitivity, this.metadata.k).score;
+    });
+  }
+
   /**
-   * Reconstruction of the scaled metrics (rows x metrics). When values pass their limit, the windows holding
-   * them are predicted again with those values replaced by their reconstruction (`maskFlagged`).
+   * The reconstruction (rows x metrics, scaled) with the flagged rows masked until no new row is flagged, and
+   * the verdict scores against it.
    */
-  private reconstructRobustly(features: FeatureMatrix, scaled: Float32Array, limits: number[]): Float64Array {
+  private reconstructRobustly(
+    features: FeatureMatrix,
+    judge: (reconstructed: Float64Array) => Float64Array[],
+  ) {
     const { window, stride } = this.metadata;
-    const count = limits.length;
-    const first = predictAll(this.network, features, count, window, stride);
-    const reconstructed = averageOutputs(first, count);
-    const flagged = new Uint8Array(scaled.length);
-    const flaggedRows: number[] = [];
-    for (let r = 0; r < features.rows; r++) {
-      let any = 0;
-      for (let m = 0; m < count; m++) {
-        const i = r * count + m;
-        flagged[i] = +(Math.abs(scaled[i]! - reconstructed[i]!) > limits[m]!);
-        any |= flagged[i]!;
+    const count = this.metadata.metrics.length;
+    let outputs = predictAll(this.network, features, count, window, stride);
+    let reconstructed = averageOutputs(outputs, count);
+    let scores = judge(reconstructed);
+    const masked = new Uint8Array(features.rows);
+    for (let round = 0; round < MASK_ROUNDS; round++) {
+      let added = 0;
+      for (let r = 0; r < features.rows; r++) {
+        if (!masked[r] && scores.some((s) => s[r]! > 1)) {
+          masked[r] = 1;
+          added++;
+        }
       }
-      if (any) flaggedRows.push(r);
+      if (added === 0) break;
+      let input = maskRows(features, count, masked);
+      for (let pass = 0; pass < IMPUTE_PASSES; pass++) {
+        outputs = repredictMasked(this.network, outputs, input, masked, count);
+        reconstructed = averageOutputs(outputs, count);
+        input = maskRows(features, count, masked, reconstructed);
+      }
+      scores = judge(reconstructed);
     }
-    if (flaggedRows.length === 0) return reconstructed;
-    const masked = maskFlagged(features, count, flagged, reconstructed);
-    return averageOutputs(repredictFlagged(this.network, first, masked, flaggedRows, count), count);
+    return { reconstructed, scores };
   }
 
   /** The model as files (model.json, weights.bin, metadata.json) for the caller to write atomically. */

@@ -6,11 +6,14 @@
  * validation loss (when they fill at least one window). The feature spec (scaling ranges, which time encodings)
  * is fitted on all rows. Mini-batch Adam on the mean squared reconstruction error of the scaled metrics, slices
  * reshuffled each epoch by the seeded generator. Afterwards every row of the series is reconstructed and each
- * metric's error statistics give its k-sigma threshold (mean + k * std, Shewhart's control limit; k = 5 as in
- * the reference).
+ * metric's threshold is k robust standard deviations of its reconstruction error (1.4826 x the median absolute
+ * deviation). The reference's mean + k * std is kept in the metadata for comparison: training data holds
+ * unlabelled anomalies too, and their few huge errors inflate a standard deviation (and so the band) several-fold,
+ * where the median absolute deviation does not move.
  */
 import * as tf from '@tensorflow/tfjs';
 import { InvalidInputError } from '../errors.js';
+import { robustScale } from '../metric/residual-verdict.js';
 import type { MetricRow } from '../metric-detection.js';
 import { validateMetricRows } from '../metric-rows.js';
 import { Random } from '../random.js';
@@ -46,7 +49,7 @@ export interface TrainOptions {
   epochs?: number;
   /** Slices per gradient step. @default 32 */
   batchSize?: number;
-  /** Threshold = mean + k * std of the training reconstruction error. @default 5 */
+  /** Threshold = k robust standard deviations of the training reconstruction error. @default 5 */
   k?: number;
   /** Seeds the weight initialisers and the shuffling. @default 0 */
   seed?: number;
@@ -209,12 +212,16 @@ export async function trainModel(
   const reconstructed = reconstruct(network, features, metricCount, o.window, o.stride);
   const thresholds: Record<string, MetricThreshold> = {};
   o.metrics.forEach((metric, m) => {
-    const errors = new Float64Array(rows.length);
+    const signed = new Float64Array(rows.length);
     for (let r = 0; r < rows.length; r++) {
-      errors[r] = Math.abs(scaled[r * metricCount + m]! - reconstructed[r * metricCount + m]!);
+      signed[r] = scaled[r * metricCount + m]! - reconstructed[r * metricCount + m]!;
     }
-    const { mean, std, threshold } = kSigma(errors, o.k);
-    thresholds[metric] = { mean, std, threshold: Math.max(threshold, MIN_THRESHOLD) };
+    const { mean, std } = kSigma(
+      signed.map((e) => Math.abs(e)),
+      o.k,
+    );
+    const scale = robustScale(signed);
+    thresholds[metric] = { mean, std, scale, threshold: Math.max(o.k * scale, MIN_THRESHOLD) };
   });
 
   const createdAt = new Date().toISOString();

@@ -3,9 +3,10 @@
  * TypeScript sources) trains a small autoencoder on a file and publishes it into a model store; an executor on that
  * store, found only through its configuration (MODEL_DIR, or S3_*), serves that version on /api/v1/outliers.
  */
-import { spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { startTestS3, type TestS3 } from '@outliers/model-store/testing';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import type { OutliersReply } from '../src/schemas/druid-query.js';
@@ -33,24 +34,11 @@ afterAll(async () => {
   await dir?.remove();
 });
 
-function train(args: string[], env: Record<string, string> = {}) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', TRAIN, ...args], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+/** Runs `pnpm train`'s script; resolves with its output, rejects with `code`, `stdout` and `stderr`. */
+const train = (args: string[], env: Record<string, string> = {}) =>
+  promisify(execFile)(process.execPath, ['--import', 'tsx', '--conditions=source', TRAIN, ...args], {
+    env: { ...process.env, ...env },
   });
-}
 
 /** The version the CLI reports it published. */
 function publishedVersion(stdout: string, name: string): string {
@@ -95,7 +83,6 @@ it('pnpm train --publish into a directory: the executor on MODEL_DIR serves that
     TO,
     ...TINY,
   ]);
-  expect(run.code, run.stderr).toBe(0);
   const version = publishedVersion(run.stdout, 'edge-7');
 
   // The trainer's layout: the primary network at the root, the same one under its granularity, the index, and the
@@ -133,7 +120,6 @@ it('pnpm train --publish with the executor S3 variables: the executor on the sam
   const env = { S3_BUCKET: s3.bucket, S3_ENDPOINT: s3.endpoint, S3_PREFIX: 'cli/', S3_REGION: 'us-east-1' };
   const credentials = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' };
   const run = await train(['--input', input, '--publish', 'edge-8', ...TINY], { ...env, ...credentials });
-  expect(run.code, run.stderr).toBe(0);
   const version = publishedVersion(run.stdout, 'edge-8');
   expect(run.stdout).toContain(`to s3://${s3.bucket}/cli/`);
   expect((await s3.store('cli/').manifest('edge-8'))?.version).toBe(version);
@@ -162,7 +148,8 @@ it.concurrent.each([
   const env = { MODEL_DIR: '', S3_BUCKET: '' };
   const args =
     flags.includes('--out') || flags.includes('--publish') ? flags : [...flags, '--out', '/tmp/unused'];
-  const run = await train(['--input', input, ...args], env);
-  expect(run.code).toBe(1);
-  expect(run.stderr).toMatch(message);
+  await expect(train(['--input', input, ...args], env)).rejects.toMatchObject({
+    code: 1,
+    stderr: expect.stringMatching(message),
+  });
 });

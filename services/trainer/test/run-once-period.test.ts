@@ -2,9 +2,10 @@
  * `trainer run-once --from/--to` as a person runs it (the real process): the Druid query covers the whole buckets
  * of the period, the model is published; bad flags stop it with exit code 2 and the flag's name.
  */
-import { spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { startDruidStandIn } from '@outliers/druid/testing';
 import { DiskModelStore } from '@outliers/model-store';
 import { expect, it } from 'vitest';
@@ -13,23 +14,9 @@ import { tempDir } from './temp-dirs.js';
 
 const MAIN = new URL('../src/main.ts', import.meta.url).pathname;
 
-function trainer(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', MAIN, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** Runs the trainer's command line; resolves with its output, rejects with `code`, `stdout` and `stderr`. */
+const trainer = (args: string[]) =>
+  promisify(execFile)(process.execPath, ['--import', 'tsx', '--conditions=source', MAIN, ...args]);
 
 it('trains and publishes the whole buckets of a past period', { timeout: 60_000 }, async () => {
   const druid = await startDruidStandIn(() => ({
@@ -58,7 +45,6 @@ it('trains and publishes the whole buckets of a past period', { timeout: 60_000 
       '--to',
       '2024-05-30T10:00:00Z',
     ]);
-    expect(run.code, run.stderr).toBe(0);
     expect(druid.queries.map((q) => (q as { intervals: string[] }).intervals)).toEqual([
       ['2024-05-28T11:00:00.000Z/2024-05-30T10:00:00.000Z'],
     ]);
@@ -79,7 +65,8 @@ it.each([
   ],
   [['--from', '2999-01-01'], /^--from: 2999-01-01T00:00:00.000Z is in the future/],
 ])('run-once %j stops with exit 2, naming the flag', { timeout: 30_000 }, async (flags, message) => {
-  const run = await trainer(['run-once', '--config', '/nonexistent.yaml', ...flags]);
-  expect(run.code).toBe(2);
-  expect(run.stderr).toMatch(message);
+  await expect(trainer(['run-once', '--config', '/nonexistent.yaml', ...flags])).rejects.toMatchObject({
+    code: 2,
+    stderr: expect.stringMatching(message),
+  });
 });

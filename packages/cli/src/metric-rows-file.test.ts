@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readMetricRows } from './metric-rows-file.js';
+import { readMetricRows, rowsInPeriod } from './metric-rows-file.js';
 import { readModelFiles, writeModelFiles } from './model-dir.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'outliers-train-'));
@@ -54,5 +54,24 @@ describe('model directory', () => {
     writeModelFiles(target, files);
     expect(readdirSync(target).sort()).toEqual(['metadata.json', 'model.json', 'weights.bin']);
     expect(readModelFiles(target)).toEqual(files);
+  });
+});
+
+describe('rowsInPeriod', () => {
+  const rows = [0, 1, 2, 3].map((h) => ({ time: Date.UTC(2024, 4, 31, h), values: { bytes: h } }));
+  const at = (h: number) => new Date(Date.UTC(2024, 4, 31, h));
+
+  it('keeps [from, to): from inclusive, to exclusive, either may be open', () => {
+    expect(rowsInPeriod(rows, { from: at(1), to: at(3) }, 'f').map((r) => r.values.bytes)).toEqual([1, 2]);
+    expect(rowsInPeriod(rows, { from: at(2) }, 'f').map((r) => r.values.bytes)).toEqual([2, 3]);
+    expect(rowsInPeriod(rows, { to: at(1) }, 'f').map((r) => r.values.bytes)).toEqual([0]);
+    expect(rowsInPeriod(rows, {}, 'f')).toBe(rows);
+  });
+
+  it('names the flags and the span of the file when no row falls inside', () => {
+    expect(() => rowsInPeriod(rows, { from: at(5), to: at(6) }, 'f.json')).toThrow(
+      '--from/--to: no rows of f.json in [2024-05-31T05:00:00.000Z, 2024-05-31T06:00:00.000Z) (its rows span 2024-05-31T00:00:00.000Z .. 2024-05-31T03:00:00.000Z)',
+    );
+    expect(() => rowsInPeriod(rows, { to: at(0) }, 'f.json')).toThrow(/^--to: no rows of f\.json in \[-∞, /);
   });
 });

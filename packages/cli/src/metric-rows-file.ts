@@ -13,6 +13,32 @@ export function readMetricRows(path: string): MetricRow[] {
   return path.toLowerCase().endsWith('.json') ? druidRows(path, text) : csvRows(path, text);
 }
 
+/**
+ * The rows in [from, to) (`--from` inclusive, `--to` exclusive); all rows when neither is set.
+ * @throws {Error} naming the flags when no row falls inside.
+ */
+export function rowsInPeriod(
+  rows: MetricRow[],
+  period: { from?: Date; to?: Date },
+  path: string,
+): MetricRow[] {
+  const { from, to } = period;
+  if (!from && !to) return rows;
+  const inside = rows.filter((r) => (!from || r.time >= from.getTime()) && (!to || r.time < to.getTime()));
+  if (inside.length === 0) {
+    const flags = [from && '--from', to && '--to'].filter(Boolean).join('/');
+    const times = rows.map((r) => r.time);
+    const span =
+      rows.length === 0
+        ? 'it has no rows'
+        : `its rows span ${new Date(Math.min(...times)).toISOString()} .. ${new Date(Math.max(...times)).toISOString()}`;
+    throw new Error(
+      `${flags}: no rows of ${path} in [${from?.toISOString() ?? '-∞'}, ${to?.toISOString() ?? '∞'}) (${span})`,
+    );
+  }
+  return inside;
+}
+
 function druidRows(path: string, text: string): MetricRow[] {
   let parsed: unknown;
   try {

@@ -1,3 +1,4 @@
+export { type Bucket, bucketAt, ceilToBucket, floorToBucket } from './buckets.js';
 export { DruidClient, type DruidClientOptions } from './client.js';
 export {
   DruidQueryError,
@@ -13,7 +14,7 @@ export {
   granularityToJson,
   parseGranularity,
 } from './granularity.js';
-export { formatInterval, type Interval, parseInterval } from './interval.js';
+export { formatInterval, type Interval, parseInstant, parseInterval } from './interval.js';
 export {
   addPeriod,
   formatPeriod,

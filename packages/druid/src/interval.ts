@@ -21,13 +21,13 @@ export function parseInterval(text: string, field = 'intervals'): Interval {
   const [a, b] = parts as [string, string];
   let interval: Interval;
   if (/^p/i.test(a)) {
-    const endMs = instant(b, field);
+    const endMs = parseInstant(b, field);
     interval = { startMs: subtractPeriod(endMs, parsePeriod(a, field)), endMs };
   } else if (/^p/i.test(b)) {
-    const startMs = instant(a, field);
+    const startMs = parseInstant(a, field);
     interval = { startMs, endMs: addPeriod(startMs, parsePeriod(b, field)) };
   } else {
-    interval = { startMs: instant(a, field), endMs: instant(b, field) };
+    interval = { startMs: parseInstant(a, field), endMs: parseInstant(b, field) };
   }
   if (interval.endMs <= interval.startMs) {
     throw new DruidQueryError(field, `the interval ${JSON.stringify(text)} ends before it starts`);
@@ -43,7 +43,12 @@ export function formatInterval(i: Interval): string {
 // ISO-8601 date or date-time; a bare date is midnight UTC, a date-time without offset is UTC (Druid's default).
 const INSTANT = /^\d{4}-\d{2}-\d{2}(?:T\d{2}(?::\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
 
-function instant(text: string, field: string): number {
+/**
+ * Parses an ISO-8601 date or date-time as Druid reads one: a bare date is midnight UTC, a date-time without an offset
+ * is UTC.
+ * @throws {DruidQueryError} naming `field` when `text` is not such an instant.
+ */
+export function parseInstant(text: string, field: string): number {
   if (!INSTANT.test(text))
     throw new DruidQueryError(field, `not an ISO-8601 instant: ${JSON.stringify(text)}`);
   const hasZone = /(?:Z|[+-]\d{2}:?\d{2})$/i.test(text) && text.includes('T');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createModelStore } from './create-model-store.js';
+import { createModelStore, modelStoreConfig } from './create-model-store.js';
 import { DiskModelStore } from './disk-model-store.js';
 import { S3ModelStore } from './s3-model-store.js';
 
@@ -24,5 +24,25 @@ describe('createModelStore', () => {
 
   it('refuses an endpoint without a bucket', () => {
     expect(() => createModelStore({ modelDir: '/x', s3Endpoint: 'http://s3' })).toThrow(/S3_BUCKET/);
+  });
+});
+
+describe('modelStoreConfig', () => {
+  it('reads the executor variables', () => {
+    expect(
+      modelStoreConfig({
+        MODEL_DIR: '/m',
+        S3_BUCKET: 'b',
+        S3_PREFIX: 'p/',
+        S3_ENDPOINT: 'http://s3',
+        S3_REGION: 'r',
+      }),
+    ).toEqual({ modelDir: '/m', s3Bucket: 'b', s3Prefix: 'p/', s3Endpoint: 'http://s3', s3Region: 'r' });
+  });
+
+  it('takes a directory given besides the variables, and needs a directory or a bucket', () => {
+    expect(modelStoreConfig({ MODEL_DIR: '/m' }, '/given').modelDir).toBe('/given');
+    expect(modelStoreConfig({ S3_BUCKET: 'b' }).s3Bucket).toBe('b');
+    expect(() => modelStoreConfig({})).toThrow(/^MODEL_DIR: /);
   });
 });

@@ -29,3 +29,23 @@ export function createModelStore(config: ModelStoreConfig): ModelStore & { close
   if (config.s3Endpoint) throw new RangeError('S3_BUCKET: required when S3_ENDPOINT is set');
   return new DiskModelStore(config.modelDir);
 }
+
+/** The variables the executor reads for its model store; tools that publish for it read the same ones. */
+export type ModelStoreEnv = Partial<
+  Record<'MODEL_DIR' | 'S3_ENDPOINT' | 'S3_BUCKET' | 'S3_PREFIX' | 'S3_REGION', string | undefined>
+>;
+
+/**
+ * The store configuration from those variables: S3 when S3_BUCKET is set, else the directory `modelDir`.
+ * @throws {RangeError} naming MODEL_DIR when neither a bucket nor a directory is given.
+ */
+export function modelStoreConfig(env: ModelStoreEnv, modelDir = env.MODEL_DIR): ModelStoreConfig {
+  if (!env.S3_BUCKET && !modelDir) throw new RangeError('MODEL_DIR: required when S3_BUCKET is not set');
+  return {
+    modelDir: modelDir ?? '',
+    s3Endpoint: env.S3_ENDPOINT,
+    s3Bucket: env.S3_BUCKET,
+    s3Prefix: env.S3_PREFIX,
+    s3Region: env.S3_REGION,
+  };
+}

@@ -1,4 +1,9 @@
-export { createModelStore, type ModelStoreConfig } from './create-model-store.js';
+export {
+  createModelStore,
+  type ModelStoreConfig,
+  type ModelStoreEnv,
+  modelStoreConfig,
+} from './create-model-store.js';
 export { DiskModelStore } from './disk-model-store.js';
 export { CorruptModelError, InvalidModelNameError, ModelNotFoundError } from './errors.js';
 export { parseManifest, readVersionFiles } from './manifest.js';

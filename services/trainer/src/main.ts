@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 /**
  * The trainer's command line:
- *   trainer run-once --config FILE [--sensor NAME]...   train now, in this process (no Redis needed)
+ *   trainer run-once --config FILE [--sensor NAME]... [--from T] [--to T]
+ *                                                       train now, in this process (no Redis needed), on the
+ *                                                       look-back or on the period [--from, --to)
  *   trainer serve --config FILE                         cluster node: schedulers + worker on the shared Redis
  *   trainer rollback --config FILE --sensor S --to V    point a sensor's manifest back at a kept version
  *   trainer status --config FILE [--json]               sensors, last training, duration, losses, versions
@@ -21,9 +23,10 @@ import { removeSensorSchedule } from './schedules.js';
 import { startTrainerNode } from './trainer-node.js';
 import { trainAutoencoder } from './training/autoencoder-trainer.js';
 import { ThreadTrainer } from './training/thread-trainer.js';
+import { parseTrainingPeriod, type TrainingPeriod } from './training/training-period.js';
 
 const USAGE = `usage:
-  trainer run-once --config FILE [--sensor NAME]...
+  trainer run-once --config FILE [--sensor NAME]... [--from ISO-TIME] [--to ISO-TIME]
   trainer serve --config FILE
   trainer rollback --config FILE --sensor NAME --to VERSION
   trainer status --config FILE [--json]
@@ -38,6 +41,7 @@ async function main(argv: string[]): Promise<number> {
     options: {
       config: { type: 'string', short: 'c' },
       sensor: { type: 'string', multiple: true },
+      from: { type: 'string' },
       to: { type: 'string' },
       json: { type: 'boolean' },
       'log-level': { type: 'string' },
@@ -48,11 +52,15 @@ async function main(argv: string[]): Promise<number> {
     throw new UsageError(`unknown command ${command ?? '(none)'}`);
   }
   if (!values.config) throw new UsageError('--config FILE is required');
+  if (values.from !== undefined && command !== 'run-once')
+    throw new UsageError('--from: only run-once takes it');
+  // Read before the configuration, so that a mistyped period fails at once.
+  const period = command === 'run-once' ? usagePeriod(values) : undefined;
   const log = createLogger(values['log-level']);
   const config = await loadConfig(values.config, process.env);
   switch (command) {
     case 'run-once':
-      return runOnce(config, values.sensor, log);
+      return runOnce(config, values.sensor, period!, log);
     case 'serve':
       return serve(config, log);
     case 'rollback': {
@@ -102,6 +110,22 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** `--from/--to` of run-once; an end after now trains up to now. @throws {UsageError} naming the flag. */
+function usagePeriod(values: { from?: string | undefined; to?: string | undefined }): TrainingPeriod {
+  let period: TrainingPeriod;
+  try {
+    period = parseTrainingPeriod(values);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (period.from && period.from.getTime() >= Date.now()) {
+    throw new UsageError(
+      `--from: ${period.from.toISOString()} is in the future, there is nothing to train on`,
+    );
+  }
+  return period;
+}
+
 /** Last runs from the cluster queue; a Redis that does not answer within seconds only costs the column. */
 async function readLastRuns(config: TrainerConfig, log: Logger): Promise<Map<string, LastRun>> {
   const connection = {
@@ -128,7 +152,12 @@ async function logBackend(log: Logger): Promise<void> {
 }
 
 /** Trains every configured sensor (or the named ones) in turn; a failed sensor does not stop the others. */
-async function runOnce(config: TrainerConfig, only: string[] | undefined, log: Logger): Promise<number> {
+async function runOnce(
+  config: TrainerConfig,
+  only: string[] | undefined,
+  period: TrainingPeriod,
+  log: Logger,
+): Promise<number> {
   const sensors = only ? config.sensors.filter((s) => only.includes(s.name)) : config.sensors;
   const unknown = (only ?? []).filter((name) => !config.sensors.some((s) => s.name === name));
   if (unknown.length > 0) throw new UsageError(`not configured: ${unknown.join(', ')}`);
@@ -148,6 +177,7 @@ async function runOnce(config: TrainerConfig, only: string[] | undefined, log: L
             node: config.node,
             log: sensorLog,
             train: trainAutoencoder,
+            period,
           },
         );
         process.stdout.write(`${JSON.stringify(outcome)}\n`);

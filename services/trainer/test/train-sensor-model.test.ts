@@ -191,6 +191,56 @@ describe('trainSensorModel', () => {
   });
 });
 
+describe('the training period', () => {
+  /** The intervals of the queries one training sends, in granularity order. */
+  async function intervalsOf(overrides: Partial<TrainSensorDeps>): Promise<string[]> {
+    const before = druid.queries.length;
+    const store = new DiskModelStore(await tempDir('models-'));
+    await trainSensorModel(payload, await deps(store, overrides));
+    return (druid.queries.slice(before) as TrainingQuery[]).map((q) => q.intervals[0]!);
+  }
+  const later = (iso: string) => () => Date.parse(iso);
+
+  it('a look-back ending inside a bucket reads its whole span, up to where that bucket starts', {
+    timeout: 60_000,
+  }, async () => {
+    expect(await intervalsOf({ now: later('2024-05-31T00:37:12.345Z') })).toEqual([
+      '2024-05-30T00:37:00.000Z/2024-05-31T00:37:00.000Z',
+      '2024-05-30T00:35:00.000Z/2024-05-31T00:35:00.000Z',
+      '2024-05-30T00:00:00.000Z/2024-05-31T00:00:00.000Z',
+    ]);
+  });
+
+  it('--from/--to read the whole buckets inside the period; an end after now stops at now', {
+    timeout: 60_000,
+  }, async () => {
+    const from = new Date('2024-05-28T10:02:30Z');
+    expect(await intervalsOf({ period: { from, to: new Date('2024-05-30T10:00:00Z') } })).toEqual([
+      '2024-05-28T10:03:00.000Z/2024-05-30T10:00:00.000Z',
+      '2024-05-28T10:05:00.000Z/2024-05-30T10:00:00.000Z',
+      '2024-05-28T11:00:00.000Z/2024-05-30T10:00:00.000Z',
+    ]);
+    const now = later('2024-05-31T00:37:12Z');
+    expect(await intervalsOf({ now, period: { from, to: new Date('2024-06-30T00:00:00Z') } })).toEqual([
+      '2024-05-28T10:03:00.000Z/2024-05-31T00:37:00.000Z',
+      '2024-05-28T10:05:00.000Z/2024-05-31T00:35:00.000Z',
+      '2024-05-28T11:00:00.000Z/2024-05-31T00:00:00.000Z',
+    ]);
+    // --to alone: the sensor's look-back (P1D) before it.
+    expect(await intervalsOf({ period: { to: new Date('2024-05-30T12:30:00Z') } })).toEqual([
+      '2024-05-29T12:30:00.000Z/2024-05-30T12:30:00.000Z',
+      '2024-05-29T12:30:00.000Z/2024-05-30T12:30:00.000Z',
+      '2024-05-29T12:00:00.000Z/2024-05-30T12:00:00.000Z',
+    ]);
+  });
+
+  it('refuses a period that starts after now, naming --from', async () => {
+    const store = new DiskModelStore(await tempDir('models-'));
+    const period = { from: new Date(NOW + 60_000) };
+    await expect(trainSensorModel(payload, await deps(store, { period }))).rejects.toThrow(/^--from: /);
+  });
+});
+
 describe('publishing to S3: prune, rollback, status, partial uploads', () => {
   it('keeps the last N versions, rolls back, reports status', { timeout: 90_000 }, async () => {
     const store = s3.store('models');

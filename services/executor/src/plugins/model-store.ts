@@ -1,4 +1,10 @@
-import { createModelStore, ModelCache, type ModelManifest, type ModelStore } from '@outliers/model-store';
+import {
+  createModelStore,
+  ModelCache,
+  type ModelManifest,
+  type ModelStore,
+  modelStoreConfig,
+} from '@outliers/model-store';
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
 import { loadAutoencoder } from '../detection/load-autoencoder.js';
@@ -22,15 +28,7 @@ declare module 'fastify' {
  */
 export default fp<{ config: Config; store?: ModelStore }>(
   async (fastify, { config, store: injected }) => {
-    const store =
-      injected ??
-      createModelStore({
-        modelDir: config.MODEL_DIR,
-        s3Endpoint: config.S3_ENDPOINT,
-        s3Bucket: config.S3_BUCKET,
-        s3Prefix: config.S3_PREFIX,
-        s3Region: config.S3_REGION,
-      });
+    const store = injected ?? createModelStore(modelStoreConfig(config));
     const log = fastify.log.child({ component: 'model-cache' });
     const cache = new ModelCache({
       store,

@@ -6,12 +6,14 @@
 import type { ModelStore } from '@outliers/model-store';
 import { UnrecoverableError } from 'bullmq';
 import { keepAside } from '../artifacts/keep-aside.js';
+import { versionMetadata } from '../artifacts/version-metadata.js';
 import { DEFAULT_LOOK_BACK, type PublishSettings } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { TrainSensorPayload } from '../queues.js';
-import type { TrainingDataSource } from '../training/data-source.js';
+import type { TrainingDataSource, TrainingInterval } from '../training/data-source.js';
 import { lookBackMs } from '../training/look-back.js';
 import type { TrainFunction } from '../training/train-function.js';
+import type { TrainingPeriod } from '../training/training-period.js';
 
 /** `log` should already carry the sensor (and job) in its bindings. */
 export interface TrainSensorDeps {
@@ -25,6 +27,8 @@ export interface TrainSensorDeps {
   now?: () => number;
   /** Called right before publishing; throws when this run may no longer publish (the cluster's lock check). */
   beforePublish?: () => Promise<void>;
+  /** A past period to train on (run-once `--from/--to`) instead of the sensor's look-back ending now. */
+  period?: TrainingPeriod;
 }
 
 export interface TrainingOutcome {
@@ -39,14 +43,37 @@ export interface TrainingOutcome {
   durationMs: number;
 }
 
+/**
+ * The sensor's look-back ending now, or the chosen period. An end after now is brought back to now: the bucket
+ * still filling up must not train in.
+ * @throws {UnrecoverableError} when the period starts at or after its end.
+ */
+function trainingInterval(
+  sensor: TrainSensorPayload['sensor'],
+  period: TrainingPeriod | undefined,
+  nowMs: number,
+): TrainingInterval {
+  const end = new Date(Math.min(period?.to?.getTime() ?? nowMs, nowMs));
+  if (period?.from) {
+    if (period.from >= end) {
+      throw new UnrecoverableError(
+        `--from: ${period.from.toISOString()} is not before the end of the period ${end.toISOString()}`,
+      );
+    }
+    return { start: period.from, end };
+  }
+  const span = lookBackMs(sensor.lookBack ?? DEFAULT_LOOK_BACK);
+  return { start: new Date(end.getTime() - span), end, lookBackMs: span };
+}
+
 export async function trainSensorModel(
   payload: TrainSensorPayload,
   deps: TrainSensorDeps,
 ): Promise<TrainingOutcome> {
   const { sensor, training } = payload;
   const started = deps.now?.() ?? Date.now();
-  const end = new Date(started);
-  const interval = { start: new Date(started - lookBackMs(sensor.lookBack ?? DEFAULT_LOOK_BACK)), end };
+  const interval = trainingInterval(sensor, deps.period, started);
+  const { end } = interval;
 
   const series = (await deps.source.load(sensor, interval)).filter((s) => s.rows.length > 0);
   const rows = series.reduce((n, s) => n + s.rows.length, 0);
@@ -71,17 +98,14 @@ export async function trainSensorModel(
     throw new Error(`training of sensor "${sensor.name}" diverged: validation loss ${model.validationLoss}`);
   }
   const durationMs = (deps.now?.() ?? Date.now()) - started;
-  const metadata = {
-    ...model.metadata,
-    validationLoss: model.validationLoss,
-    trainingLoss: model.trainingLoss,
-    trainedAt: new Date(started).toISOString(),
+  const metadata = versionMetadata(model, {
+    trainedAt: started,
     durationMs,
     rows,
     granularities: sensor.granularities ?? [],
     metrics: sensor.metrics,
     node: deps.node,
-  };
+  });
 
   const current = await deps.store.manifest(sensor.name);
   const currentLoss = current?.metadata?.validationLoss;

@@ -29,7 +29,9 @@ export class DruidTrainingSource implements TrainingDataSource {
       sensor: sensor.name,
       granularity,
       endMs: interval.end.getTime(),
-      lookBackMs: interval.end.getTime() - interval.start.getTime(),
+      ...(interval.lookBackMs === undefined
+        ? { startMs: interval.start.getTime() }
+        : { lookBackMs: interval.lookBackMs }),
       dataSource: this.settings.dataSource,
       timeoutMs: this.settings.timeoutMs,
     });

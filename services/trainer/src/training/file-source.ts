@@ -1,7 +1,8 @@
 /**
  * Training data from a file, for users without Druid: a Druid timeseries response (.json) or a CSV (.csv) whose
  * header names a time column (`time` or `timestamp`: ISO-8601 or epoch milliseconds) and metric columns. The file
- * is one series; rows outside the training interval are kept (a file is a deliberate choice of data).
+ * is one series, labelled by its sampling interval; rows outside the training interval are kept (a file is a
+ * deliberate choice of data; the CLI's `train --from/--to` cuts a period out of one).
  */
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
@@ -10,6 +11,7 @@ import { parseTimeseriesResponse } from '@outliers/druid';
 import { UnrecoverableError } from 'bullmq';
 import type { SensorConfig } from '../config.js';
 import type { TrainingDataSource } from './data-source.js';
+import { samplingLabel } from './sampling-label.js';
 import type { LabeledSeries } from './train-function.js';
 
 export class FileTrainingSource implements TrainingDataSource {
@@ -18,14 +20,19 @@ export class FileTrainingSource implements TrainingDataSource {
     const text = await readFile(sensor.file, 'utf8');
     const ext = extname(sensor.file).toLowerCase();
     try {
-      if (ext === '.json') return [{ label: 'file', rows: parseTimeseriesResponse(text, sensor.file).rows }];
-      if (ext === '.csv') return [{ label: 'file', rows: parseMetricCsv(text, sensor.file) }];
+      if (ext === '.json') return [labelled(parseTimeseriesResponse(text, sensor.file).rows)];
+      if (ext === '.csv') return [labelled(parseMetricCsv(text, sensor.file))];
     } catch (err) {
       // A malformed file stays malformed: fail the job for good, with the reason.
       throw new UnrecoverableError((err as Error).message);
     }
     throw new UnrecoverableError(`${sensor.file}: unknown training file type "${ext}" (use .json or .csv)`);
   }
+}
+
+/** The file's one series, labelled by its sampling interval (the executor reads labels as granularities). */
+function labelled(rows: MetricRow[]): LabeledSeries {
+  return { label: samplingLabel(rows), rows };
 }
 
 const TIME_COLUMNS = ['time', 'timestamp'];

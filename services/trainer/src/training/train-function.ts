@@ -11,13 +11,14 @@ export interface LabeledSeries {
   rows: MetricRow[];
 }
 
+/** Unset options take core's defaults (`trainModel`); the trainer's configuration always sets the first four. */
 export interface TrainOptions {
   /** Metrics (row value keys) the model learns. */
-  metrics: string[];
-  epochs: number;
-  batchSize: number;
+  metrics?: string[];
+  epochs?: number;
+  batchSize?: number;
   /** Threshold multiplier (mean + k std of the training reconstruction error). */
-  k: number;
+  k?: number;
   window?: number;
   stride?: number;
   seed?: number;

@@ -40,7 +40,7 @@ describe('metric traffic and its score', () => {
       'spike',
     ]);
     const sorted = [...a.events].sort((x, y) => x.start - y.start);
-    sorted.slice(1).forEach((e, i) => expect(e.start).toBeGreaterThan(sorted[i]!.end));
+    for (let i = 1; i < sorted.length; i++) expect(sorted[i]!.start).toBeGreaterThan(sorted[i - 1]!.end);
     const outage = a.events.find((e) => e.kind === 'outage')!;
     expect(a.rows[outage.start]!.values.bytes).toBe(0);
     expect(a.clean[outage.start]!.values.bytes).toBeGreaterThan(0);

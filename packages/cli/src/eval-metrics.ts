@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { shallowDetect } from '@outliers/core';
-import { cliArgs } from './args.js';
+import { cliArgs, intFlag } from './args.js';
 import { addRequest, emptyScore, type MetricScore, metricFigures } from './metric-score.js';
 import { BASE_METRICS, type SensorTraffic, sensorTraffic, TRAFFIC_KINDS } from './metric-traffic.js';
 import { readModelFiles, writeModelFiles } from './model-dir.js';
@@ -38,9 +38,9 @@ const { values: flags } = parseArgs({
 });
 
 try {
-  const seeds = (flags.seed ?? ['1', '2', '3']).map((s) => integer('seed', s));
-  const sensors = integer('sensors', flags.sensors);
-  const epochs = integer('epochs', flags.epochs);
+  const seeds = (flags.seed ?? ['1', '2', '3']).map((s) => intFlag('seed', s));
+  const sensors = intFlag('sensors', flags.sensors);
+  const epochs = intFlag('epochs', flags.epochs);
   const granularities = choices('granularity', flags.granularity, GRANULARITY_NAMES);
   const models = choices('model', flags.model, MODELS);
   const pooled = new Map<Model, MetricScore>(models.map((m) => [m, emptyScore()]));
@@ -107,13 +107,6 @@ function row(label: string, score: MetricScore): string {
     .map((k) => fixed(f.expectedNearer[k]).padStart(12))
     .join('');
   return `${label.padEnd(28)}${kinds}  ${fixed(f.precision).padStart(9)}  ${fixed(f.f1)}${nearer}`;
-}
-
-function integer(name: string, text: string): number {
-  const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < 0)
-    throw new Error(`--${name} must be a non-negative integer, got '${text}'`);
-  return n;
 }
 
 function choices<T extends string>(name: string, given: string[] | undefined, all: readonly T[]): T[] {

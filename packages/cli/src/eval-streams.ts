@@ -8,7 +8,7 @@
  * (of the last set alone when there is one, of all sets pooled otherwise).
  */
 import { parseArgs } from 'node:util';
-import { cliArgs, EVAL_FLAGS, parseWindow } from './args.js';
+import { cliArgs, EVAL_FLAGS, intFlag, numberFlag, parseWindow } from './args.js';
 import { flagStationStreams } from './flag-station-streams.js';
 import { userPath } from './paths.js';
 import { loadStationStreams, type StreamEvent } from './station-streams.js';
@@ -143,17 +143,4 @@ function pyFixed(x: number, digits: number): string {
   const floor = Math.floor(scaled);
   if (scaled - floor === 0.5 && floor % 2 === 0) return (floor / 10 ** digits).toFixed(digits);
   return x.toFixed(digits);
-}
-
-function numberFlag(name: string, text: string): number {
-  const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n)) throw new Error(`--${name} must be a number, got '${text}'`);
-  return n;
-}
-
-function intFlag(name: string, text: string): number {
-  const n = numberFlag(name, text);
-  if (!Number.isInteger(n) || n < 0)
-    throw new Error(`--${name} must be a non-negative integer, got '${text}'`);
-  return n;
 }

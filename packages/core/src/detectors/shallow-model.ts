@@ -91,10 +91,7 @@ export function shallowDetect(rows: readonly MetricRow[], options: ShallowOption
       : judgeResiduals(z, window, sensitivity, undefined, plan.halfWidth).score;
   const score = fits.map((fit, m) => (judged[m] ? judge(fit.z) : new Float64Array(n)));
   const independent = metrics.flatMap((_, m) => (judged[m] ? [m] : []));
-  for (const [a, b] of steadyPairs(fits, independent)) {
-    const difference = new Float64Array(n);
-    for (let t = 0; t < n; t++) difference[t] = fits[a]!.residual[t]! - fits[b]!.residual[t]!;
-    const scale = robustScale(difference);
+  for (const { a, b, difference, scale } of steadyPairs(fits, independent)) {
     const z = difference.map((d) => d / scale);
     const pair = judge(z);
     for (let t = 0; t < n; t++) {
@@ -154,15 +151,16 @@ function rowScale(fit: Pick<MetricFit, 'baseline' | 'scale' | 'slotScale' | 'cou
   return Math.max(fit.scale, fit.slotScale?.[t] ?? 0, counting);
 }
 
-/** Pairs of the given metrics whose log-ratio is much steadier than either. */
-function steadyPairs(fits: MetricFit[], metrics: number[]): [number, number][] {
-  const pairs: [number, number][] = [];
+/** Pairs of the given metrics whose log-ratio is much steadier than either, with their residual difference. */
+function steadyPairs(fits: MetricFit[], metrics: number[]) {
+  const pairs: { a: number; b: number; difference: Float64Array; scale: number }[] = [];
   for (const a of metrics) {
     for (const b of metrics) {
       if (b <= a) continue;
       const difference = fits[a]!.residual.map((r, t) => r - fits[b]!.residual[t]!);
-      if (robustScale(difference) < RATIO_STEADINESS * Math.min(fits[a]!.scale, fits[b]!.scale))
-        pairs.push([a, b]);
+      const scale = robustScale(difference);
+      if (scale < RATIO_STEADINESS * Math.min(fits[a]!.scale, fits[b]!.scale))
+        pairs.push({ a, b, difference, scale });
     }
   }
   return pairs;

@@ -209,6 +209,15 @@ describe('queryBucketGrid + fillMissingBuckets', () => {
     expect(fillMissingBuckets(before, g)).toEqual({ rows: before, filled: [] });
   });
 
+  it("leaves rows alone whose metrics are not the query's (a null left out, or another query's answer)", () => {
+    const g = grid('minute', '2024-05-06T00:00Z/2024-05-06T01:00Z')!;
+    const lacking = rowsAt(MINUTE, [0, 1, 5]);
+    lacking[1]!.values = {};
+    expect(fillMissingBuckets(lacking, g)).toEqual({ rows: lacking, filled: [] });
+    const other = rowsAt(MINUTE, [0, 5]).map((r) => ({ ...r, values: { ...r.values, pkts: 1 } }));
+    expect(fillMissingBuckets(other, g)).toEqual({ rows: other, filled: [] });
+  });
+
   it('returns the same rows when nothing is missing, and no rows stay no rows', () => {
     const g = grid('minute', '2024-05-06T00:00Z/2024-05-06T01:00Z')!;
     const full = rowsAt(MINUTE, range(0, 60));

@@ -110,7 +110,8 @@ interface Run {
  * the intervals, inner ones, and trailing ones up to the last complete bucket. O(rows + filled), and nothing is
  * allocated when nothing is missing. The rows must be in time order (as parseTimeseriesResponse returns them).
  * Left unchanged when there are no rows (nothing shows the grid applies: a filter matching nothing looks the same),
- * when a row is off the grid or outside the intervals, or when more than MAX_FILLED_BUCKETS are missing.
+ * when a row is off the grid or outside the intervals, when a row's metrics are not exactly the grid's (a value
+ * Druid answered null, or rows that are not this query's answer), or when more than MAX_FILLED_BUCKETS are missing.
  */
 export function fillMissingBuckets(rows: TimeseriesRow[], grid: BucketGrid): FilledRows {
   const unchanged = { rows, filled: [] };
@@ -133,7 +134,9 @@ export function fillMissingBuckets(rows: TimeseriesRow[], grid: BucketGrid): Fil
     }
     missing += Math.max(0, run.lastComplete - run.first + 1) - present;
   }
-  if (p < n || missing === 0 || missing > MAX_FILLED_BUCKETS) return unchanged;
+  if (p < n || missing === 0 || missing > MAX_FILLED_BUCKETS || !allHaveMetrics(rows, grid.zeros)) {
+    return unchanged;
+  }
 
   const out = new Array<TimeseriesRow>(n + missing);
   const filled = new Array<number>(missing);
@@ -156,6 +159,24 @@ export function fillMissingBuckets(rows: TimeseriesRow[], grid: BucketGrid): Fil
     for (; k <= run.lastComplete; k++) fill(k);
   }
   return { rows: out, filled };
+}
+
+/**
+ * True when every row has exactly the metrics of an empty bucket. Then a filled row looks like any other, and an
+ * error about a row's metrics (a null the parser left out) names a row of the client's data, at its own index.
+ */
+function allHaveMetrics(rows: readonly TimeseriesRow[], zeros: Record<string, number>): boolean {
+  let expected = 0;
+  for (const _ in zeros) expected++;
+  for (const row of rows) {
+    let count = 0;
+    for (const metric in row.values) {
+      if (!Object.hasOwn(zeros, metric)) return false;
+      count++;
+    }
+    if (count !== expected) return false;
+  }
+  return true;
 }
 
 /** The runs of bucket indices overlapping the intervals, merged and in order. */

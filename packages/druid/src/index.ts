@@ -1,3 +1,11 @@
+export {
+  type BucketGrid,
+  type FilledRows,
+  fillMissingBuckets,
+  MAX_FILLED_BUCKETS,
+  queryBucketGrid,
+  spacingBucketGrid,
+} from './bucket-grid.js';
 export { type Bucket, bucketAt, ceilToBucket, floorToBucket } from './buckets.js';
 export { DruidClient, type DruidClientOptions } from './client.js';
 export {

@@ -9,6 +9,7 @@ import {
   druidResponse,
   type Fields,
   formRequest,
+  HOUR,
   jsonRequest,
   type MetricApp,
   multipartRequest,
@@ -47,13 +48,23 @@ afterAll(async () => {
 const post = (request: { headers: Record<string, string>; payload: string }, url = '/api/v1/outliers') =>
   ctx.app.inject({ method: 'POST', url, ...request });
 
-/** What the shallow model says about the fixture, computed directly: the API must report exactly this. */
-function expectedFromShallow(rows = bytesFixture) {
-  const detection = shallowDetect(
-    rows.map((r) => ({ time: Date.parse(r.timestamp), values: r.result })),
-    { sensitivity: 0.95 },
-  );
-  return detection.points;
+/**
+ * The fixture as Druid answers it without skipEmptyBuckets: every hour from its first row to its last, 0 bytes in
+ * the 47 hours its real Druid skipped. The API lays that grid over `data` alone (the rows' median spacing).
+ */
+const fixtureHours = (() => {
+  const byTime = new Map(bytesFixture.map((r) => [Date.parse(r.timestamp), r.result]));
+  const first = Date.parse(bytesFixture[0]!.timestamp);
+  const hours = (Date.parse(bytesFixture.at(-1)!.timestamp) - first) / HOUR + 1;
+  return Array.from({ length: hours }, (_, i) => {
+    const time = first + i * HOUR;
+    return { time, values: byTime.get(time) ?? { bytes: 0 }, missing: !byTime.has(time) };
+  });
+})();
+
+/** What the shallow model says about the fixture's hours, computed directly: the API must report exactly this. */
+function expectedFromShallow() {
+  return shallowDetect(fixtureHours, { sensitivity: 0.95 }).points;
 }
 
 describe('POST /api/v1/outliers: encodings', () => {
@@ -73,12 +84,15 @@ describe('POST /api/v1/outliers: encodings', () => {
     expect(body.status).toBe('success');
     expect(body.model).toEqual({ name: 'shallow', kind: 'shallow', resolvedBy: 'fallback' });
     expect(body.metric).toBe('bytes');
-    expect(body.predicted).toHaveLength(bytesFixture.length);
+    expect(fixtureHours).toHaveLength(bytesFixture.length + 47);
     expect(body.predicted.map((p) => p.timestamp)).toEqual(
-      bytesFixture.map((r) => new Date(r.timestamp).toISOString()),
+      fixtureHours.map((r) => new Date(r.time).toISOString()),
     );
     expect(body.predicted.map((p) => p.forecast)).toEqual(points.map((p) => p.expected.bytes));
+    expect(body.predicted.map((p) => p.observed)).toEqual(fixtureHours.map((r) => r.values.bytes));
+    expect(body.predicted.map((p) => p.missing ?? false)).toEqual(fixtureHours.map((r) => r.missing));
     const flagged = points.filter((p) => p.anomalous);
+    const missing = new Set(fixtureHours.filter((r) => r.missing).map((r) => r.time));
     expect(body.anomalies).toEqual(
       flagged.map((p) => ({
         timestamp: new Date(p.time).toISOString(),
@@ -88,6 +102,7 @@ describe('POST /api/v1/outliers: encodings', () => {
         score: p.score,
         lower: p.lower.bytes,
         upper: p.upper.bytes,
+        ...(missing.has(p.time) ? { missing: true } : {}),
       })),
     );
   });
@@ -118,12 +133,20 @@ describe('POST /api/v1/outliers: running the query', () => {
     expect(res.json<OutliersReply>().predicted).toHaveLength(bytesFixture.length);
   });
 
-  it('prefers data over query (no Druid call)', async () => {
+  it("prefers data over query (no Druid call), laid on the query's grid", async () => {
     const before = druid.queries.length;
+    // The first 50 hours of the query's 239: the 189 after them are an outage at the end of the request.
     const res = await post(formRequest({ query: base64(query), data: base64(bytesFixture.slice(0, 50)) }));
     expect(res.statusCode).toBe(200);
-    expect(res.json<OutliersReply>().predicted).toHaveLength(50);
     expect(druid.queries.length).toBe(before);
+    const { predicted } = res.json<OutliersReply>();
+    expect(predicted).toHaveLength(239);
+    expect(predicted.at(-1)!.timestamp).toBe('2024-06-01T08:00:00.000Z');
+    expect(predicted.slice(0, 50).map((p) => p.observed)).toEqual(
+      bytesFixture.slice(0, 50).map((r) => r.result.bytes),
+    );
+    expect(predicted.slice(0, 50).some((p) => p.missing)).toBe(false);
+    expect(predicted.slice(50).every((p) => p.missing === true && p.observed === 0)).toBe(true);
   });
 
   it('answers an empty Druid result with empty lists', async () => {

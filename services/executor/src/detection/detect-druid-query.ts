@@ -32,6 +32,7 @@ import {
 import type { MetricRequest } from './metric-request.js';
 import type { MetricModel, MetricRunner } from './metric-runner.js';
 import type { MetricWork } from './metric-work.js';
+import { type MetricGrid, metricGrid } from './missing-buckets.js';
 
 export interface MetricDetectionDeps {
   /** Null when DRUID_URL is not configured: only `data` requests can be served. */
@@ -70,14 +71,19 @@ export async function detectDruidQuery(
   const resolved = await resolveModel(request.model, parsed?.query, deps);
 
   let rows: MetricWork['rows'];
+  let grid: MetricGrid;
   if (request.data !== undefined) {
     rows = { data: request.data };
+    grid = metricGrid(parsed, parsed?.query, Date.now());
   } else {
     const query = resolved.kind === 'trained' ? rewriteForTrafficModel(parsed!) : parsed!.query;
+    // Taken before the query is sent: a bucket ending later may still have been filling when Druid read it.
+    grid = metricGrid(parsed, query, Date.now());
     rows = { druid: await runQuery(query, deps) };
   }
   const work: MetricWork = {
     rows,
+    grid,
     metric: deps.metric,
     model:
       resolved.kind === 'trained'

@@ -10,6 +10,7 @@ import { ExecutorError } from '../errors.js';
 import type { OutliersReply } from '../schemas/druid-query.js';
 import { druidFailed, invalidField, predictionFailed } from './metric-errors.js';
 import { decodeJsonField, type EncodedJsonField } from './metric-request.js';
+import { fillMissingRows, type MetricGrid } from './missing-buckets.js';
 import { replyJson } from './reply-json.js';
 
 /** The reference's sensitivity knob for the shallow model. */
@@ -27,6 +28,8 @@ export interface MetricWork {
   metric: string;
   /** How the reply describes the model; kind 'shallow' runs the shallow model. */
   model: OutliersReply['model'];
+  /** The buckets the rows should have (missing-buckets.ts); absent: the rows are taken as they are. */
+  grid?: MetricGrid;
 }
 
 export type MetricWorkResult =
@@ -38,12 +41,14 @@ export type MetricWorkResult =
 /** @param trained the model to run; undefined for the shallow model. */
 export function runMetricWork(work: MetricWork, trained: TrainedMetricModel | undefined): MetricWorkResult {
   try {
-    const rows =
+    const { rows, missing } = fillMissingRows(
       'data' in work.rows
         ? parseRows(decodeJsonField('data', work.rows.data), 'data')
-        : parseRows(work.rows.druid, 'druid');
+        : parseRows(work.rows.druid, 'druid'),
+      work.grid,
+    );
     const detection = rows.length === 0 ? undefined : runModel(trained, rows, work.metric);
-    return { body: replyJson(detection, work.metric, work.model) };
+    return { body: replyJson(detection, work.metric, work.model, missing) };
   } catch (error) {
     return failureResult(error);
   }

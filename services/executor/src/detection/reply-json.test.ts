@@ -12,6 +12,7 @@ function expectedReply(
   detection: MetricDetection | undefined,
   metric: string,
   model: OutliersReply['model'],
+  missing: ReadonlySet<number> = new Set(),
 ): OutliersReply {
   const finite = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? v : null);
   const points = detection?.points ?? [];
@@ -20,6 +21,7 @@ function expectedReply(
     observed: finite(p.observed[metric]),
     lower: finite(p.lower[metric]),
     upper: finite(p.upper[metric]),
+    ...(missing.has(p.time) ? { missing: true as const } : {}),
   });
   return {
     status: 'success',
@@ -83,6 +85,17 @@ describe('replyJson', () => {
       expect(JSON.parse(text)).toEqual(reply);
     },
   );
+
+  it('marks the entries of filled buckets missing, anomalous or not, in the schema serialiser key order', () => {
+    const missing = new Set([Date.UTC(2024, 4, 7), Date.UTC(2024, 4, 7, 0, 1)]);
+    const reply = expectedReply(detection, 'bytes', model, missing);
+    const text = replyJson(detection, 'bytes', model, missing);
+    expect(text).toBe(serializeBySchema(reply));
+    expect(JSON.parse(text)).toEqual(reply);
+    const parsed = JSON.parse(text) as OutliersReply;
+    expect(parsed.predicted.map((p) => p.missing)).toEqual([undefined, true, true, undefined, undefined]);
+    expect(parsed.anomalies.map((a) => a.missing)).toEqual([true, undefined]);
+  });
 
   it('writes empty lists when there were no rows, and names that need escaping', () => {
     const odd = { name: 'a"b\\c', kind: 'shallow', resolvedBy: 'fallback' };

@@ -14,11 +14,13 @@ import { isoTimestamps } from './iso-timestamps.js';
 /**
  * @param detection undefined when there were no rows (empty lists).
  * @param preferred METRIC: the metric reported when the detection has it, else its first.
+ * @param missing times of the rows filled in for missing buckets: their entries say `"missing":true`.
  */
 export function replyJson(
   detection: MetricDetection | undefined,
   preferred: string,
   model: OutliersReply['model'],
+  missing?: ReadonlySet<number>,
 ): string {
   const metric =
     detection === undefined || detection.metrics.includes(preferred) ? preferred : detection.metrics[0]!;
@@ -31,13 +33,15 @@ export function replyJson(
     const observed = number(p.observed[metric]);
     const lower = number(p.lower[metric]);
     const upper = number(p.upper[metric]);
+    // The optional member last, where the schema's serialiser puts it.
+    const end = missing?.has(p.time) ? ',"missing":true}' : '}';
     predicted.push(
-      `{"timestamp":"${timestamp}","forecast":${expected},"observed":${observed},"lower":${lower},"upper":${upper}}`,
+      `{"timestamp":"${timestamp}","forecast":${expected},"observed":${observed},"lower":${lower},"upper":${upper}${end}`,
     );
     if (p.anomalous) {
       anomalies.push(
         `{"timestamp":"${timestamp}","expected":${expected},"observed":${observed},` +
-          `"exceeded":${JSON.stringify(p.exceeded)},"score":${number(p.score)},"lower":${lower},"upper":${upper}}`,
+          `"exceeded":${JSON.stringify(p.exceeded)},"score":${number(p.score)},"lower":${lower},"upper":${upper}${end}`,
       );
     }
   }

@@ -22,6 +22,14 @@ export const OutliersBody = Type.Object(
  */
 const Value = Type.Unsafe<number | null>({ type: 'number', nullable: true });
 
+/**
+ * Present on the entries of a bucket Druid left out (skipEmptyBuckets) and the executor filled with zeros: no data
+ * was ingested then, which may be an outage (detection/missing-buckets.ts).
+ */
+const Missing = Type.Optional(
+  Type.Literal(true, { description: 'no data in this bucket: its sums and counts were taken as 0' }),
+);
+
 export const OutliersReply = Type.Object({
   status: Type.Literal('success'),
   /** One entry per anomalous row (never repeated), in time order. */
@@ -37,11 +45,19 @@ export const OutliersReply = Type.Object({
       score: Value,
       lower: Value,
       upper: Value,
+      missing: Missing,
     }),
   ),
-  /** One entry per row, none dropped (the reference's `predicted`). */
+  /** One entry per row, none dropped (the reference's `predicted`), and one per missing bucket filled in. */
   predicted: Type.Array(
-    Type.Object({ timestamp: Type.String(), forecast: Value, observed: Value, lower: Value, upper: Value }),
+    Type.Object({
+      timestamp: Type.String(),
+      forecast: Value,
+      observed: Value,
+      lower: Value,
+      upper: Value,
+      missing: Missing,
+    }),
   ),
   /** The metric `expected` / `forecast` / bounds refer to (METRIC when the model has it). */
   metric: Type.String(),

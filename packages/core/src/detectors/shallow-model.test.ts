@@ -50,6 +50,31 @@ describe('shallowDetect', () => {
     }
   });
 
+  it('flags a level shift of a few hours, with the level before it as expected', () => {
+    for (const [seed, factor] of [
+      [7, 0.5],
+      [8, 1.5],
+    ] as const) {
+      const rows = traffic(1440, seed);
+      const clean = structuredClone(rows);
+      for (let i = 600; i < 780; i++) {
+        for (const metric of ['bytes', 'pkts', 'bps']) rows[i]!.values[metric]! *= factor;
+      }
+      const detection = shallowDetect(rows);
+      const found = detection.points.flatMap((p, i) => (p.anomalous ? [i] : []));
+      expect(found.filter((i) => i >= 600 && i < 780).length).toBeGreaterThan(150);
+      expect(found.filter((i) => i < 600 || i >= 780).length).toBeLessThanOrEqual(5);
+      // Nearer the clean value than the observed one, on every row of the shift.
+      for (let i = 600; i < 780; i++) {
+        const { expected } = detection.points[i]!;
+        const truth = clean[i]!.values.bytes!;
+        expect(Math.abs(expected.bytes! - truth)).toBeLessThan(
+          Math.abs(expected.bytes! - rows[i]!.values.bytes!),
+        );
+      }
+    }
+  });
+
   it('flags one metric breaking its usual ratio to another, blaming that metric', () => {
     const rows = traffic(1440, 5);
     // A small-packet flood: packets x2 for 20 minutes, bytes unchanged. Packets alone stay within their noise
@@ -95,7 +120,12 @@ describe('shallowDetect', () => {
       expect(p.anomalous).toBe(p.score > 1);
     }
     expect(flaggedRows(bytes, { sensitivity: 0 })).toEqual([]);
-    const counts = [0.3, 0.6, 0.95, 1].map((sensitivity) => flaggedRows(bytes, { sensitivity }).length);
+    // Spikes from x1.5 to x4: the lower the sensitivity, the fewer are flagged.
+    const spiky = traffic(1440, 9);
+    for (let k = 0; k < 12; k++) {
+      for (const metric of ['bytes', 'pkts', 'bps']) spiky[100 + 110 * k]!.values[metric]! *= 1.5 + k / 4;
+    }
+    const counts = [0.3, 0.6, 0.95, 1].map((sensitivity) => flaggedRows(spiky, { sensitivity }).length);
     expect(counts).toEqual([...counts].sort((a, b) => a - b));
     expect(counts[0]).toBeLessThan(counts[3]!);
   });

@@ -24,11 +24,13 @@
  * among the request's rows alone: a quiet day flags nothing.
  */
 import { InvalidInputError } from '../errors.js';
-import { logBaseline, planBaseline } from '../metric/log-baseline.js';
+import { type LevelShift, levelShifts } from '../metric/level-shifts.js';
+import { type BaselinePlan, logBaseline, planBaseline } from '../metric/log-baseline.js';
 import { derivedMetrics, quantum } from '../metric/metric-relations.js';
 import {
   DEFAULT_SENSITIVITY,
   judgeResiduals,
+  POINT_Z,
   pointThreshold,
   robustScale,
 } from '../metric/residual-verdict.js';
@@ -40,6 +42,8 @@ import { signedExp } from '../transform/signed-log.js';
 export const RATIO_STEADINESS = 0.5;
 /** Rows a sustained deviation is averaged over: a third of the level window's half, within these bounds. */
 const SUSTAINED_ROWS = { min: 2, max: 30 };
+/** Rows on each side of a level shift's steps: the sustained window, within these bounds. */
+const STEP_ROWS = { min: 6, max: 30 };
 /** Fewer rows than this teach nothing about what is usual: nothing is flagged. */
 export const MIN_ROWS = 8;
 
@@ -82,7 +86,7 @@ export function shallowDetect(rows: readonly MetricRow[], options: ShallowOption
   const plan = planBaseline(rows);
   const window = Math.max(SUSTAINED_ROWS.min, Math.min(SUSTAINED_ROWS.max, Math.round(plan.halfWidth / 3)));
   const columns = metrics.map((metric) => Float64Array.from(rows, (row) => row.values[metric]!));
-  const fits = columns.map((values) => fitMetric(values, plan, plan.spacing / 1000));
+  const fits = columns.map((values) => fitMetric(values, plan, plan.spacing / 1000, window));
   const derived = derivedMetrics(columns);
   const judged = metrics.map((_, m) => !derived.some((d) => d.metric === m));
   const judge = (z: Float64Array) =>
@@ -130,15 +134,39 @@ export function shallowDetect(rows: readonly MetricRow[], options: ShallowOption
   return { model: 'shallow', metrics: [...metrics], points };
 }
 
-function fitMetric(values: Float64Array, plan: ReturnType<typeof planBaseline>, seconds: number): MetricFit {
+function fitMetric(values: Float64Array, plan: BaselinePlan, seconds: number, window: number): MetricFit {
   const { step, counted } = quantum(values, seconds);
-  const { baseline, residual, slotScale } = logBaseline(
-    values.map((x) => x / step),
-    plan,
+  const steps = values.map((x) => x / step);
+  const first = fitSteps(steps, plan, step, counted);
+  const usable = Uint8Array.from(first.z, (z) => +(Math.abs(z) <= POINT_Z));
+  const shifts = levelShifts(
+    first.deseasoned,
+    usable,
+    Math.max(STEP_ROWS.min, Math.min(STEP_ROWS.max, window)),
   );
-  const scale = robustScale(residual);
-  const fit = { step, counted, baseline, residual, slotScale, z: new Float64Array(values.length), scale };
-  for (let t = 0; t < values.length; t++) fit.z[t] = residual[t]! / rowScale(fit, t);
+  return shifts.length === 0 ? first : fitSteps(steps, plan, step, counted, shifts);
+}
+
+/** The fit of a metric in units of its step, with these level shifts taken out of its level. */
+function fitSteps(
+  steps: Float64Array,
+  plan: BaselinePlan,
+  step: number,
+  counted: boolean,
+  shifts: LevelShift[] = [],
+): MetricFit & { deseasoned: Float64Array } {
+  const { baseline, residual, slotScale, deseasoned, scale } = logBaseline(steps, plan, shifts);
+  const fit = {
+    step,
+    counted,
+    baseline,
+    residual,
+    slotScale,
+    deseasoned,
+    z: new Float64Array(steps.length),
+    scale,
+  };
+  for (let t = 0; t < steps.length; t++) fit.z[t] = residual[t]! / rowScale(fit, t);
   return fit;
 }
 

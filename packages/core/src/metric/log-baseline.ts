@@ -17,6 +17,7 @@
 import type { MetricRow } from '../metric-detection.js';
 import { median, sensSlope } from '../stats/sens-slope.js';
 import { signedLog } from '../transform/signed-log.js';
+import type { LevelShift } from './level-shifts.js';
 import { robustScale } from './residual-verdict.js';
 import { rollingMedian } from './rolling-median.js';
 
@@ -39,6 +40,11 @@ export interface BaselinePlan {
   halfWidth: number;
   /** Median spacing of the rows (ms). */
   spacing: number;
+  /**
+   * Per row, 1 on Saturdays and Sundays, when the rows hold weekend days but too few for a profile of their own:
+   * the weekend then gets the weekdays' profile moved by its own level, not a shift of its own.
+   */
+  weekend: Uint8Array | null;
 }
 
 export function planBaseline(rows: readonly MetricRow[]): BaselinePlan {
@@ -54,25 +60,33 @@ export function planBaseline(rows: readonly MetricRow[]): BaselinePlan {
     Math.floor((n - 1) / 2),
     Math.max(MIN_LEVEL_ROWS >> 1, Math.round(levelRows / 2)),
   );
-  if (!profiled) return { slot: null, slots: 0, halfWidth, spacing };
-  const width = spacing * Math.max(1, Math.ceil(PROFILE_SAMPLES / Math.floor(days)));
+  if (!profiled) return { slot: null, slots: 0, halfWidth, spacing, weekend: null };
+  const weekend = Uint8Array.from(rows, (r) => +[0, 6].includes(new Date(r.time).getUTCDay()));
+  const dayCount = (pick: number) =>
+    new Set(rows.filter((_, i) => weekend[i] === pick).map((r) => Math.floor(r.time / DAY_MS))).size;
+  const weekendDays = dayCount(1);
+  const split = weekendDays >= PROFILE_DAYS && dayCount(0) >= PROFILE_DAYS;
+  // Slots widen with the days the smaller profile has, so each of its medians still has PROFILE_SAMPLES rows.
+  const profileDays = split ? Math.min(weekendDays, dayCount(0)) : Math.floor(days);
+  const width = spacing * Math.max(1, Math.ceil(PROFILE_SAMPLES / profileDays));
   const perDay = Math.ceil(DAY_MS / width);
-  const weekend = (time: number) => [0, 6].includes(new Date(time).getUTCDay());
-  const dayCount = (pick: boolean) =>
-    new Set(rows.filter((r) => weekend(r.time) === pick).map((r) => Math.floor(r.time / DAY_MS))).size;
-  const split = dayCount(true) >= PROFILE_DAYS && dayCount(false) >= PROFILE_DAYS;
-  const slot = Int32Array.from(rows, (row) => {
+  const slot = Int32Array.from(rows, (row, i) => {
     const ofDay = Math.floor((((row.time % DAY_MS) + DAY_MS) % DAY_MS) / width);
-    return split && weekend(row.time) ? perDay + ofDay : ofDay;
+    return split && weekend[i] ? perDay + ofDay : ofDay;
   });
-  return { slot, slots: split ? 2 * perDay : perDay, halfWidth, spacing };
+  const shifted = !split && weekendDays > 0 && dayCount(0) > 0;
+  return { slot, slots: split ? 2 * perDay : perDay, halfWidth, spacing, weekend: shifted ? weekend : null };
 }
 
 export interface LogBaseline {
   /** y(t): the signed log of each value. */
   log: Float64Array;
+  /** y(t) - profile(t). */
+  deseasoned: Float64Array;
   baseline: Float64Array;
   residual: Float64Array;
+  /** The robust spread of the residuals, shifted rows left out: the noise, not the anomaly. */
+  scale: number;
   /**
    * Per row, the robust spread of the residuals at its time of day (null without a profile): a sensor idle at
    * night can swing by orders of magnitude from one night hour to the next, every night, and that is its normal.
@@ -80,7 +94,15 @@ export interface LogBaseline {
   slotScale: Float64Array | null;
 }
 
-export function logBaseline(values: ArrayLike<number>, plan: BaselinePlan): LogBaseline {
+/**
+ * @param shifts level shifts (level-shifts.ts) taken out of y - profile before the level is taken, so the level
+ *   runs through them at the height around them.
+ */
+export function logBaseline(
+  values: ArrayLike<number>,
+  plan: BaselinePlan,
+  shifts: readonly LevelShift[] = [],
+): LogBaseline {
   const n = values.length;
   const log = Float64Array.from(values, signedLog);
   const profile = new Float64Array(n);
@@ -89,10 +111,19 @@ export function logBaseline(values: ArrayLike<number>, plan: BaselinePlan): LogB
     for (let i = 0; i < n; i++) bySlot[plan.slot[i]!]!.push(log[i]!);
     const slotMedian = bySlot.map((group) => (group.length === 0 ? 0 : median(group)));
     for (let i = 0; i < n; i++) profile[i] = slotMedian[plan.slot[i]!]!;
+    if (plan.weekend) moveWeekend(log, profile, plan.weekend);
   }
   const deseasoned = new Float64Array(n);
   for (let i = 0; i < n; i++) deseasoned[i] = log[i]! - profile[i]!;
-  const level = continueEnds(rollingMedian(deseasoned, plan.halfWidth), deseasoned, plan.halfWidth);
+  const unshifted = Float64Array.from(deseasoned);
+  const inShift = new Uint8Array(n);
+  for (const { start, end, size } of shifts) {
+    for (let i = start; i <= end; i++) {
+      unshifted[i]! -= size;
+      inShift[i] = 1;
+    }
+  }
+  const level = continueEnds(rollingMedian(unshifted, plan.halfWidth), unshifted, plan.halfWidth);
   const baseline = new Float64Array(n);
   const residual = new Float64Array(n);
   for (let i = 0; i < n; i++) {
@@ -101,15 +132,25 @@ export function logBaseline(values: ArrayLike<number>, plan: BaselinePlan): LogB
   }
   return {
     log,
+    deseasoned,
     baseline,
     residual,
-    slotScale: plan.slot ? slotScales(residual, plan.slot, plan.slots) : null,
+    scale: robustScale(residual.filter((_, i) => inShift[i] === 0)),
+    slotScale: plan.slot ? slotScales(residual, plan.slot, plan.slots, inShift) : null,
   };
 }
 
-function slotScales(residual: Float64Array, slot: Int32Array, slots: number): Float64Array {
+/** Adds to the weekend rows' profile how far the weekend's median lies from the weekdays'. */
+function moveWeekend(log: Float64Array, profile: Float64Array, weekend: Uint8Array): void {
+  const apart = (pick: number) =>
+    median(log.map((y, i) => y - profile[i]!).filter((_, i) => weekend[i] === pick));
+  const offset = apart(1) - apart(0);
+  for (let i = 0; i < log.length; i++) if (weekend[i]) profile[i]! += offset;
+}
+
+function slotScales(residual: Float64Array, slot: Int32Array, slots: number, skip: Uint8Array): Float64Array {
   const bySlot: number[][] = Array.from({ length: slots }, () => []);
-  for (let i = 0; i < residual.length; i++) bySlot[slot[i]!]!.push(residual[i]!);
+  for (let i = 0; i < residual.length; i++) if (skip[i] === 0) bySlot[slot[i]!]!.push(residual[i]!);
   const scales = bySlot.map((group) => (group.length < PROFILE_DAYS ? 0 : robustScale(group)));
   return Float64Array.from(slot, (s) => scales[s]!);
 }

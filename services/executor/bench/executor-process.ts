@@ -52,10 +52,19 @@ export function builtEntry(dir = serviceDir): string {
   return BUILT;
 }
 
+/** The node flags of the `start` script in `dir`'s package.json: the process settings production runs with. */
+export function startFlags(dir = serviceDir): string[] {
+  const { scripts } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+    scripts: { start: string };
+  };
+  return scripts.start.split(' ').filter((word) => word.startsWith('--'));
+}
+
 /**
  * Starts `entry` (relative to `dir`, the service folder: this one by default, or another checkout's for a baseline;
  * default entry: the build) with `env` on top of this process's environment; a `.ts` entry runs under tsx.
- * `nodeArgs` (default BENCH_NODE_ARGS), e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", go to node.
+ * Node gets the flags of `dir`'s start script, then `nodeArgs` (default BENCH_NODE_ARGS), e.g.
+ * "--cpu-prof --cpu-prof-dir=/tmp/prof".
  */
 export async function startExecutor(
   env: Record<string, string>,
@@ -67,11 +76,15 @@ export async function startExecutor(
 ): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
   const source = entry.endsWith('.ts') ? ['--conditions=source', '--import', 'tsx'] : [];
-  const child = spawn(process.execPath, [...nodeArgs.split(' ').filter(Boolean), ...source, entry], {
-    cwd: dir,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...startFlags(dir), ...nodeArgs.split(' ').filter(Boolean), ...source, entry],
+    {
+      cwd: dir,
+      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
   const url = `http://127.0.0.1:${port}`;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`executor exited (${child.exitCode})`);

@@ -8,8 +8,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import type { StreamDetectorOptions } from '@outliers/core';
-import { builtEntry } from './executor-process.js';
+import { builtEntry, startFlags } from './executor-process.js';
 import { detectionBody, VARIABLES } from './station-bodies.js';
 
 /** A module of the build, typed by its source (the build is made from it and checked to be newer). */
@@ -23,8 +24,8 @@ const BLOCKS = Number(process.env.BENCH_BLOCKS ?? 5);
 const WARMUP_BLOCKS = 3;
 
 builtEntry(); // refuses a build older than the sources
-// The executor's V8 settings first, as server.ts applies them.
-await built('v8-flags.js');
+// The executor's V8 settings, as its start script passes them.
+setFlagsFromString(startFlags().join(' '));
 const { loadConfig } = await built<typeof import('../src/config.js')>('config.js');
 const { coreDetectorBackend } = await built<typeof import('../src/detection/core-detector-backend.js')>(
   'detection/core-detector-backend.js',

@@ -1,5 +1,3 @@
-// First: V8 flags before anything allocates.
-import './v8-flags.js';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
 import {

@@ -6,10 +6,10 @@
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
-import { thresholdBackend } from '../test/support/threshold-detector.js';
+import { thresholdDetectors } from '../test/support/threshold-detector.js';
 
 const config = loadConfig();
-const app = await buildApp(config, { logger: createLogger(config), backend: thresholdBackend });
+const app = await buildApp(config, { logger: createLogger(config), detectors: thresholdDetectors });
 const close = () => void app.close();
 process.once('SIGTERM', close);
 process.once('SIGINT', close);

@@ -1,7 +1,8 @@
 /**
- * The CPU of one /detection block without HTTP, threads or deliveries: a station worker's path (read the body,
- * detect, write the state record and history to a disk store) run in this process on the build, 1,000 stations
- * round robin. Far less noisy than the end-to-end bench, so a change to the block path shows here first.
+ * The CPU of one /detection block without HTTP, threads or deliveries: the route's read of the body, then what a
+ * station thread does with it (detect, write the state record and history to a disk store), run in this process on
+ * the build, 1,000 stations round robin. Far less noisy than the end-to-end bench, so a change to the block path
+ * shows here first.
  *
  *   pnpm build && pnpm exec tsx bench/station-block.ts      (BENCH_STATIONS, BENCH_BLOCKS per station)
  */
@@ -34,14 +35,12 @@ const { readDetectionBlock } = await built<typeof import('../src/detection/detec
   'detection/detection-block.js',
 );
 const { createLogger } = await built<typeof import('../src/logger.js')>('logger.js');
-const { configuredService, configuredStore } =
-  await built<typeof import('../src/station/configured.js')>('station/configured.js');
+const { openStations } = await built<typeof import('../src/station/configured.js')>('station/configured.js');
 const dir = await mkdtemp(join(tmpdir(), 'executor-bench-block-'));
 try {
   const config = loadConfig({ STATE_DIR: dir, LOG_LEVEL: 'warn' });
   const logger = createLogger(config);
-  const store = configuredStore(config, logger);
-  const service = configuredService(config, store, coreDetectorBackend, logger);
+  const service = openStations(config, coreDetectorBackend, logger);
   await service.load();
   const variables = new Map<string, StreamDetectorOptions>(VARIABLES.map((v) => [v, { window: 64 }]));
   for (let s = 0; s < STATIONS; s++) await service.initialize(`station_${s}`, variables);
@@ -62,15 +61,11 @@ try {
     }
     return cpu / blocks;
   };
-  const apply = async (text: string) => {
-    const block = readDetectionBlock(text);
-    await service.detect(block.id, block.samples);
-  };
+  const apply = (text: string) => service.detect(readDetectionBlock(text));
   await measure(0, WARMUP_BLOCKS, apply);
   const read = await measure(WARMUP_BLOCKS, WARMUP_BLOCKS + BLOCKS, async (text) => readDetectionBlock(text));
   const whole = await measure(WARMUP_BLOCKS, WARMUP_BLOCKS + BLOCKS, apply);
   await service.close();
-  await store.close();
   console.log(
     JSON.stringify(
       {

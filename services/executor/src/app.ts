@@ -10,11 +10,9 @@ import Fastify, {
 } from 'fastify';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config.js';
-import type { DetectorBackend } from './detection/initialize-station.js';
 import connectionDrainPlugin from './plugins/connection-drain.js';
 import druidClientPlugin from './plugins/druid-client.js';
 import modelStorePlugin from './plugins/model-store.js';
-import outboxPlugin from './plugins/outbox.js';
 import stationServicePlugin from './plugins/station-service.js';
 import swaggerPlugin from './plugins/swagger.js';
 import druidQueryRoutes from './routes/druid-query.js';
@@ -22,15 +20,15 @@ import healthRoutes from './routes/health.js';
 import stationStreamRoutes from './routes/station-stream.js';
 import stationsRoutes from './routes/stations.js';
 import { validatorCompiler } from './schemas/validator-compiler.js';
-import type { StationStore } from './station/station-store.js';
 
 /** What buildApp needs besides config; everything has a production default. */
 export interface AppDeps {
   logger?: Logger;
-  /** Default: DiskStationStore under STATE_DIR. */
-  store?: StationStore;
-  /** Default: the detector registry of @outliers/core. */
-  backend?: DetectorBackend;
+  /**
+   * URL of a module whose `detectorBackend` export makes the station detectors (tests' stand-ins: station threads
+   * load it too). Default: the detector registry of @outliers/core.
+   */
+  detectors?: string;
   /** Metric models; default: createModelStore (S3_BUCKET → S3, else MODEL_DIR). */
   modelStore?: ModelStore;
   /** Default: a DruidClient on DRUID_URL (none when unset). */
@@ -52,28 +50,18 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   app.setValidatorCompiler(validatorCompiler);
   app.setErrorHandler(errorHandler);
 
-  // Station worker threads build their own stores and detectors; an injected store or backend (tests) keeps the
-  // stations on the event loop.
-  const stationWorkers = deps.store || deps.backend ? 0 : config.STATION_WORKERS;
-  // Loaded only when not injected, so tests with a stand-in never load the detectors.
-  const backend = deps.backend ?? (await import('./detection/core-detector-backend.js')).coreDetectorBackend;
+  const detectors = deps.detectors ? { detectors: deps.detectors } : {};
 
   // External
   await app.register(connectionDrainPlugin);
   await app.register(swaggerPlugin);
   // Application decorators
-  await app.register(stationServicePlugin, {
-    config,
-    backend,
-    workers: stationWorkers,
-    ...(deps.store ? { store: deps.store } : {}),
-  });
-  await app.register(outboxPlugin, { config });
+  await app.register(stationServicePlugin, { config, ...detectors });
   await app.register(modelStorePlugin, { config, ...(deps.modelStore ? { store: deps.modelStore } : {}) });
   await app.register(druidClientPlugin, { config, ...(deps.druid ? { client: deps.druid } : {}) });
   // Routes
   await app.register(healthRoutes);
-  await app.register(stationStreamRoutes, { backend });
+  await app.register(stationStreamRoutes, detectors);
   await app.register(stationsRoutes);
   await app.register(druidQueryRoutes, { config });
 

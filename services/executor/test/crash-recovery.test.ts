@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { coreDetectorBackend } from '../src/detection/core-detector-backend.js';
 import { startChild } from './support/child-executor.js';
 import { block, Receiver, startApp, tempDir, testConfig, timestamps } from './support/helpers.js';
 
@@ -66,9 +65,9 @@ describe('kill -9 mid-stream', () => {
   it('continues after a restart with the same outliers as an uninterrupted run', {
     timeout: 120_000,
   }, async () => {
-    // Uninterrupted run, in process.
+    // Uninterrupted run, in this process.
     const cleanDir = await tempDir();
-    const clean = await startApp(testConfig({ STATE_DIR: cleanDir.path }), coreDetectorBackend);
+    const clean = await startApp(testConfig({ STATE_DIR: cleanDir.path }), {});
     const expected = new Map<string, { variable: string; date: string; score: number }[]>();
     for (let s = 0; s < STATIONS.length; s++) {
       await clean.inject({ method: 'POST', url: '/initialize', payload: initBody(s) });

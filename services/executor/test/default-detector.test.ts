@@ -1,16 +1,8 @@
 import { Writable } from 'node:stream';
-import {
-  createStreamDetector,
-  normalizeDetectorOptions,
-  restoreStreamDetector,
-  type StreamDetector,
-} from '@outliers/core';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
-import { coreDetectorBackend } from '../src/detection/core-detector-backend.js';
-import type { DetectorBackend } from '../src/detection/initialize-station.js';
 import { block, Receiver, tempDir, testConfig, timestamps } from './support/helpers.js';
 
 let dir: Awaited<ReturnType<typeof tempDir>>;
@@ -27,8 +19,11 @@ afterEach(async () => {
   await dir.remove();
 });
 
-/** The app with the given detectors (the real registry unless told), its log lines collected. */
-async function start(backend: DetectorBackend = coreDetectorBackend) {
+/**
+ * The app with the detectors of @outliers/core (or of the `detectors` module), its log lines collected. Station
+ * threads log through a logger of their own: a test that reads the stations' lines sets STATION_WORKERS to 0.
+ */
+async function start({ detectors, env = {} }: { detectors?: string; env?: Record<string, string> } = {}) {
   const lines: Array<Record<string, unknown>> = [];
   const sink = new Writable({
     write(chunk, _encoding, done) {
@@ -40,8 +35,12 @@ async function start(backend: DetectorBackend = coreDetectorBackend) {
     STATE_DIR: dir.path,
     DATA_SERVER_ENDPOINT: `${receiver.url}/`,
     OUTBOX_ACK_FLUSH_MS: '20',
+    ...env,
   });
-  const app = await buildApp(config, { backend, logger: pino({ level: 'info' }, sink) });
+  const app = await buildApp(config, {
+    ...(detectors ? { detectors } : {}),
+    logger: pino({ level: 'info' }, sink),
+  });
   await app.ready();
   await app.stations.load();
   apps.push(app);
@@ -97,7 +96,9 @@ describe('the default detector through the station API', () => {
   });
 
   it('restarts a detector saved by the previous release from its options, with a log line, never a 500', async () => {
-    const { app: before } = await start(previousRelease);
+    const { app: before } = await start({
+      detectors: new URL('./support/previous-release-detectors.ts', import.meta.url).href,
+    });
     await post(before, '/initialize', { id_estacio: 'st', variables: { v: 64 } });
     const t = timestamps(400);
     await post(before, '/detection', block('st', t.slice(0, 300), { v: level(300) }));
@@ -105,7 +106,7 @@ describe('the default detector through the station API', () => {
     await before.close();
     apps.splice(apps.indexOf(before), 1);
 
-    const { app: after, lines } = await start();
+    const { app: after, lines } = await start({ env: { STATION_WORKERS: '0' } });
     const res = await after.inject({
       method: 'POST',
       url: '/detection',
@@ -125,34 +126,3 @@ describe('the default detector through the station API', () => {
     expect((await after.inject({ url: '/stations/st/outliers' })).json().outliers).toEqual(history);
   });
 });
-
-/**
- * The previous release: its default kind was what is now the forest detector, and it saved that state under the
- * kind 'default' (format 6).
- */
-const previousRelease: DetectorBackend = {
-  normalize: normalizeDetectorOptions,
-  create: (options) => asPreviousDefault(createStreamDetector({ ...options, detector: 'forest' })),
-  restore: (state) =>
-    asPreviousDefault(
-      restoreStreamDetector({ ...state, kind: 'forest', options: { ...state.options, detector: 'forest' } }),
-    ),
-};
-
-function asPreviousDefault(forest: StreamDetector): StreamDetector {
-  return {
-    kind: 'default',
-    get seen() {
-      return forest.seen;
-    },
-    get warmingUp() {
-      return forest.warmingUp;
-    },
-    push: (value, time) => forest.push(value, time),
-    flush: () => forest.flush?.() ?? [],
-    toJSON: () => {
-      const state = forest.toJSON();
-      return { ...state, kind: 'default', options: { ...state.options, detector: 'default' } };
-    },
-  };
-}

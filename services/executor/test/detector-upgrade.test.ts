@@ -1,22 +1,11 @@
-import { InvalidInputError } from '@outliers/core';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import type { DetectorBackend } from '../src/detection/initialize-station.js';
 import { block, startApp, tempDir, testConfig, timestamps } from './support/helpers.js';
-import { thresholdBackend } from './support/threshold-detector.js';
 
 let dir: Awaited<ReturnType<typeof tempDir>>;
 beforeEach(async () => {
   dir = await tempDir();
 });
 afterEach(() => dir.remove());
-
-/** A release whose detectors cannot read the states saved by the previous one (as core rejects old formats). */
-const nextRelease: DetectorBackend = {
-  ...thresholdBackend,
-  restore: () => {
-    throw new InvalidInputError('state', 'unsupported default detector format version 3');
-  },
-};
 
 it('an upgrade that cannot read saved detector states restarts those detectors and keeps the station', async () => {
   const t = timestamps(30);
@@ -36,7 +25,9 @@ it('an upgrade that cannot read saved detector states restarts those detectors a
   const history = (await before.inject({ url: '/stations/st/outliers' })).json();
   await before.close();
 
-  const after = await startApp(config, nextRelease);
+  const after = await startApp(config, {
+    detectors: new URL('./support/next-release-detectors.ts', import.meta.url).href,
+  });
   // Re-sent samples are still recognised (the last timestamp survived), new ones are processed.
   const resent = await after.inject({
     method: 'POST',

@@ -13,8 +13,12 @@ afterEach(async () => {
   await dir.remove();
 });
 
+/**
+ * On the event loop: residency is a StationService's own count, and threads would each keep their share of
+ * MAX_RESIDENT_STATIONS.
+ */
 async function start(env: Record<string, string>, stateDir: string): Promise<FastifyInstance> {
-  const app = await startApp(testConfig({ STATE_DIR: stateDir, ...env }));
+  const app = await startApp(testConfig({ STATE_DIR: stateDir, STATION_WORKERS: '0', ...env }));
   apps.push(app);
   return app;
 }

@@ -36,8 +36,7 @@ export function toStationSamples(count: number, samples: readonly RawSample[]): 
  * finite numbers or null. Undefined for anything else: the caller then checks the schema and reads the block with
  * toStationSamples, whose errors name the field. Only parsed JSON comes here (no Dates, no inherited keys), and
  * what is read here passes the DetectionBody schema's checks of `numero_mostres` and `mostres` (which checks no
- * more) and reads as toStationSamples reads it. A 96 × 3 block, after its JSON parse (~90 µs): ~25 µs here, ~50 µs
- * through the schema check and toStationSamples (alternated in one process).
+ * more) and reads as toStationSamples reads it, in half the time of the schema check and toStationSamples.
  */
 export function plainStationSamples(count: unknown, samples: unknown): StationSample[] | undefined {
   if (!Array.isArray(samples) || count !== samples.length) return undefined;

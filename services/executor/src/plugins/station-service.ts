@@ -1,9 +1,8 @@
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
-import type { DetectorBackend } from '../detection/initialize-station.js';
-import { configuredService, configuredStore } from '../station/configured.js';
-import type { StationStore } from '../station/station-store.js';
-import { StationWorkers } from '../station/station-workers.js';
+import { loadDetectorBackend } from '../detection/load-detector-backend.js';
+import { openStations } from '../station/configured.js';
+import { StationThreads } from '../station/station-threads.js';
 import type { Stations } from '../station/stations.js';
 
 declare module 'fastify' {
@@ -14,34 +13,34 @@ declare module 'fastify' {
 
 export interface StationServicePluginOptions {
   config: Config;
-  /** Default: the disk store under STATE_DIR (station worker threads build their own). */
-  store?: StationStore;
-  backend: DetectorBackend;
-  /** Station worker threads (each owns a shard of the stations, with its own store and outbox); 0: event loop. */
-  workers: number;
+  /** The detectors' module (see loadDetectorBackend); default @outliers/core's. */
+  detectors?: string;
 }
 
 /**
- * Decorates `stations`: a StationService on the event loop, or `workers` threads each running one for its shard.
- * Reading the station index starts when the app is ready (GET /ready tells when it is done; requests wait for it);
- * on close, queued requests finish and delivered outbox entries are written.
+ * Decorates `stations`: STATION_WORKERS threads, each serving the stations of its shard, or with 0 one
+ * StationService on the event loop. Reading the station index starts when the app is ready (GET /ready tells when
+ * it is done; requests wait for it); on close, deliveries stop, queued requests finish and what is pending is
+ * written.
  */
 export default fp<StationServicePluginOptions>(
-  async (fastify, { config, store, backend, workers }) => {
-    const onLoop = workers > 0 ? undefined : (store ?? configuredStore(config, fastify.log));
-    const stations: Stations = onLoop
-      ? configuredService(config, onLoop, backend, fastify.log)
-      : new StationWorkers(config, workers, fastify.log.child({ component: 'station-workers' }));
+  async (fastify, { config, detectors }) => {
+    const threads = config.STATION_WORKERS;
+    const stations: Stations =
+      threads > 0
+        ? new StationThreads(
+            { config, ...(detectors ? { detectors } : {}) },
+            threads,
+            fastify.log.child({ component: 'station-threads' }),
+          )
+        : openStations(config, await loadDetectorBackend(detectors), fastify.log);
     fastify.decorate('stations', stations);
     fastify.addHook('onReady', async () => {
       stations
         .load()
         .catch((err: unknown) => fastify.log.fatal({ err }, 'station state could not be loaded'));
     });
-    fastify.addHook('onClose', async () => {
-      await stations.close();
-      await onLoop?.close();
-    });
+    fastify.addHook('onClose', () => stations.close());
   },
   { name: 'station-service' },
 );

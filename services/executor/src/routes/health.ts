@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import fp from 'fastify-plugin';
 
 const Status = Type.Object({ status: Type.String(), stations: Type.Optional(Type.Integer()) });
 
@@ -18,4 +19,4 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   );
 };
 
-export default healthRoutes;
+export default fp(healthRoutes, { name: 'health-routes', dependencies: ['swagger', 'station-service'] });

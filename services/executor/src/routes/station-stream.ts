@@ -1,6 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { InvalidInputError, type StreamDetectorOptions } from '@outliers/core';
-import type { DetectorBackend } from '../detection/initialize-station.js';
+import type { FastifyRequest, FastifyTypeProviderDefault } from 'fastify';
+import fp from 'fastify-plugin';
+import { type DetectionBlock, readDetectionBlock } from '../detection/detection-block.js';
+import { loadDetectorBackend } from '../detection/load-detector-backend.js';
 import { badRequest } from '../errors.js';
 import {
   DetectionBody,
@@ -11,10 +14,11 @@ import {
 } from '../schemas/station-stream.js';
 
 /** The reference station server's contract: POST /initialize and POST /detection. */
-const stationStreamRoutes: FastifyPluginAsyncTypebox<{ backend: DetectorBackend }> = async (
+const stationStreamRoutes: FastifyPluginAsyncTypebox<{ detectors?: string }> = async (
   fastify,
-  { backend },
+  { detectors },
 ) => {
+  const backend = await loadDetectorBackend(detectors);
   fastify.post(
     '/initialize',
     {
@@ -45,14 +49,16 @@ const stationStreamRoutes: FastifyPluginAsyncTypebox<{ backend: DetectorBackend 
     },
   );
 
-  // The body's text goes to `stations`, which reads and checks it where the block is detected (a station worker
-  // thread reads its own: the event loop then parses nothing). The schema documents the route.
+  // The body is read and checked in one pass by readDetectionBlock (the schema check only for uncommon blocks, with
+  // the same verdicts), so the route's schema only documents it.
   await fastify.register(async (scope) => {
     scope.removeContentTypeParser('application/json');
-    scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, text, done) =>
-      done(null, text),
+    scope.addContentTypeParser(
+      'application/json',
+      { parseAs: 'string' },
+      async (_request: FastifyRequest, text: string) => readDetectionBlock(text),
     );
-    scope.post(
+    scope.withTypeProvider<FastifyTypeProviderDefault>().post<{ Body: DetectionBlock }>(
       '/detection',
       {
         schema: {
@@ -67,11 +73,14 @@ const stationStreamRoutes: FastifyPluginAsyncTypebox<{ backend: DetectorBackend 
         validatorCompiler: () => () => true,
       },
       async (request) => {
-        const result = await fastify.stations.detectBlock(request.body as unknown as string);
-        return { status: 'Ok' as const, outliers: result.outliers, skipped: result.skipped };
+        const { outliers, skipped } = await fastify.stations.detect(request.body);
+        return { status: 'Ok' as const, outliers, skipped };
       },
     );
   });
 };
 
-export default stationStreamRoutes;
+export default fp(stationStreamRoutes, {
+  name: 'station-stream-routes',
+  dependencies: ['swagger', 'station-service'],
+});

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import fp from 'fastify-plugin';
 import { stationNotFound } from '../errors.js';
 import { ErrorReply } from '../schemas/common.js';
 import {
@@ -73,4 +74,4 @@ const stationsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   );
 };
 
-export default stationsRoutes;
+export default fp(stationsRoutes, { name: 'stations-routes', dependencies: ['swagger', 'station-service'] });

@@ -14,14 +14,13 @@ interface OpenFile {
 
 /**
  * Keeps up to `limit` files open for writing, least recently used closed first, so a block's state write costs one
- * `pwrite` instead of open + write + close (three thread-pool round trips; measured here as the largest single cost
- * of a /detection request). Callers must not write one path concurrently (the station queue serialises them).
- * Raw descriptors with callback `fs` calls: FileHandle objects cost an allocation and a finaliser each.
+ * `pwrite` instead of open + write + close (three thread-pool round trips). Callers must not write one path
+ * concurrently (the station queue serialises them). Raw descriptors with callback `fs` calls: FileHandle objects
+ * cost an allocation and a finaliser each.
  *
- * A write that need not reach the disk (no `sync`) is made synchronously: it only copies into the page cache
- * (~5 µs for a station's slot), while the same write through the thread pool cost ~20 µs of CPU and two thread
- * wake-ups on a 2-core VM (bench/station-block.ts: 1.12-1.21 ms of CPU per block, 1.41-1.46 ms with asynchronous
- * writes). Writes with `sync` wait for the disk, so they stay off the calling thread.
+ * A write that need not reach the disk (no `sync`) is made synchronously: it only copies into the page cache, which
+ * costs less than a round trip through the thread pool. Writes with `sync` wait for the disk, so they stay off the
+ * calling thread.
  */
 export class OpenFiles {
   private readonly files = new Map<string, OpenFile>();

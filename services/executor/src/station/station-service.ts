@@ -1,13 +1,10 @@
 import { InvalidInputError, type StreamDetector, type StreamDetectorOptions } from '@outliers/core';
 import type { FastifyBaseLogger as Logger } from 'fastify';
-import {
-  type BlockResult,
-  detectStationStream,
-  type StationSample,
-} from '../detection/detect-station-stream.js';
-import { readDetectionBlock } from '../detection/detection-block.js';
+import { type BlockResult, detectStationStream } from '../detection/detect-station-stream.js';
+import type { DetectionBlock } from '../detection/detection-block.js';
 import { type DetectorBackend, initializeStation } from '../detection/initialize-station.js';
 import { stateNotReady, stateWriteFailed, stationNotInitialized } from '../errors.js';
+import type { OutboxDispatcher, OutboxSource } from '../outbox/outbox-dispatcher.js';
 import { KeyedSerialQueue } from './keyed-serial-queue.js';
 import {
   fromRecord,
@@ -18,14 +15,18 @@ import {
   type VariableRecord,
 } from './station-state.js';
 import type { HistoryPage, StationStore } from './station-store.js';
-import { describeStation, type StationDescription, type Stations } from './stations.js';
+import { type BlockOutcome, describeStation, type StationDescription, type Stations } from './stations.js';
 
 export interface StationServiceOptions {
+  /** Owned: closed with the service. */
   store: StationStore;
   backend: DetectorBackend;
   logger: Logger;
-  /** Whether results go to a data server: without one no outbox entries are made. */
-  outboxEnabled: boolean;
+  /**
+   * The dispatcher that delivers the outbox to a data server, made for the service it reads from; without one no
+   * outbox entries are made. Owned: closed with the service.
+   */
+  dispatcher?: (source: OutboxSource) => OutboxDispatcher;
   /** How long delivered entries may wait before their removal is written (unless a block writes it first). */
   ackFlushMs: number;
   /** Stations kept in memory with their detectors; beyond it the least recently used idle ones are dropped. 0: all. */
@@ -40,7 +41,7 @@ export interface StationServiceOptions {
  * change is persisted through the StationStore before it is answered, so a dropped station loses nothing.
  * Requests for one station run one at a time in arrival order; stations run in parallel.
  */
-export class StationService implements Stations {
+export class StationService implements Stations, OutboxSource {
   /** Every station. */
   private readonly index = new Map<string, StationSummary>();
   /** Stations in memory, least recently used first. */
@@ -48,7 +49,7 @@ export class StationService implements Stations {
   private readonly queue = new KeyedSerialQueue();
   /** Stations whose outbox changed (deliveries) since their last write, with the time of the first change. */
   private readonly dirty = new Map<string, number>();
-  private readonly outboxListeners: ((id: string) => void)[] = [];
+  private readonly dispatcher: OutboxDispatcher | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   private loading: Promise<void> | undefined;
   private loaded = false;
@@ -56,6 +57,7 @@ export class StationService implements Stations {
 
   constructor(private readonly options: StationServiceOptions) {
     this.now = options.now ?? (() => new Date());
+    this.dispatcher = options.dispatcher?.(this);
   }
 
   get ready(): boolean {
@@ -95,11 +97,6 @@ export class StationService implements Stations {
     return this.loading;
   }
 
-  /** Called with a station id whenever that station has new committed outbox entries. */
-  onOutbox(listener: (id: string) => void): void {
-    this.outboxListeners.push(listener);
-  }
-
   async initialize(id: string, variables: ReadonlyMap<string, StreamDetectorOptions>): Promise<void> {
     await this.whenLoaded();
     await this.queue.run(id, async () => {
@@ -111,29 +108,24 @@ export class StationService implements Stations {
     });
   }
 
-  async detectBlock(body: string): Promise<BlockResult> {
-    const block = readDetectionBlock(body);
-    return this.detect(block.id, block.samples);
-  }
-
   /** Applies one block and persists state, outbox entries and history before resolving. */
-  async detect(id: string, samples: readonly StationSample[]): Promise<BlockResult> {
+  async detect({ id, samples }: DetectionBlock): Promise<BlockOutcome> {
     await this.whenLoaded();
     return this.queue.run(id, async () => {
       const station = await this.residentStation(id);
       if (!station) throw stationNotInitialized(id);
       const result = detectStationStream(station, samples);
       station.updatedAt = this.now().toISOString();
-      const entries = this.options.outboxEnabled ? this.outboxEntries(station, result) : [];
+      const entries = this.dispatcher ? this.outboxEntries(station, result) : [];
       await this.commit(station, async () => {
         await this.options.store.appendHistory(id, result.history);
         await this.options.store.save(toRecord(station, entries));
       });
       if (entries.length > 0) {
         station.outbox.push(...entries);
-        this.emitOutbox(id);
+        this.dispatcher?.notify(id);
       }
-      return result;
+      return { outliers: result.outliers, skipped: result.skipped };
     });
   }
 
@@ -174,11 +166,16 @@ export class StationService implements Stations {
     if (!this.dirty.has(id)) this.dirty.set(id, Date.now());
   }
 
-  /** Waits for queued requests, writes pending delivery acknowledgements and stops the flush timer. */
+  /**
+   * Stops deliveries, waits for queued requests, writes the delivery acknowledgements still pending and closes the
+   * store.
+   */
   async close(): Promise<void> {
+    await this.dispatcher?.close();
     clearInterval(this.flushTimer);
     await this.queue.drain();
     await this.flushDelivered(true);
+    await this.options.store.close();
   }
 
   private async whenLoaded(): Promise<void> {
@@ -232,7 +229,7 @@ export class StationService implements Stations {
     }
     this.resident.set(id, station);
     this.index.set(id, summarize(station));
-    if (station.outbox.length > 0) this.emitOutbox(id);
+    if (station.outbox.length > 0) this.dispatcher?.notify(id);
     this.evictIdle();
     return station;
   }
@@ -284,10 +281,6 @@ export class StationService implements Stations {
     }
     add('/outliers/validate', keys);
     return entries;
-  }
-
-  private emitOutbox(id: string): void {
-    for (const listener of this.outboxListeners) listener(id);
   }
 
   /** Writes the stations whose acknowledgements have waited `ackFlushMs` (all of them when `all`). */

@@ -1,11 +1,15 @@
 import type { StreamDetectorOptions } from '@outliers/core';
 import type { Static } from '@sinclair/typebox';
 import type { BlockResult } from '../detection/detect-station-stream.js';
+import type { DetectionBlock } from '../detection/detection-block.js';
 import type { StationDetail } from '../schemas/stations.js';
 import type { Station, StationSummary } from './station-state.js';
 import type { HistoryPage } from './station-store.js';
 
-/** What the routes read and do: one StationService on the event loop, or shards of them in worker threads. */
+/** What a client learns of a block it sent: the outliers it revealed and the samples skipped. */
+export type BlockOutcome = Pick<BlockResult, 'outliers' | 'skipped'>;
+
+/** What the routes read and do: a StationService on the event loop, or StationThreads routing to one per thread. */
 export interface Stations {
   /** Whether the station index has been read (requests wait until it is). */
   readonly ready: boolean;
@@ -14,17 +18,14 @@ export interface Stations {
   /** Starts reading the station index; idempotent. */
   load(): Promise<void>;
   initialize(id: string, variables: ReadonlyMap<string, StreamDetectorOptions>): Promise<void>;
-  /**
-   * Reads a /detection body (readDetectionBlock: 400 naming the field) and applies the block; resolves once state,
-   * outbox and history are persisted.
-   */
-  detectBlock(body: string): Promise<Pick<BlockResult, 'outliers' | 'skipped'>>;
+  /** Applies a block; resolves once state, outbox and history are persisted. */
+  detect(block: DetectionBlock): Promise<BlockOutcome>;
   /** Summaries of every station, in a stable order. */
   list(): Promise<StationSummary[]>;
   /** The station's detail view; undefined when unknown. */
   describe(id: string): Promise<StationDescription | undefined>;
   history(id: string, cursor: number, limit: number): Promise<HistoryPage | undefined>;
-  /** Finishes queued requests and writes what is pending. */
+  /** Stops deliveries, finishes queued requests and writes what is pending. */
   close(): Promise<void>;
 }
 

@@ -6,10 +6,9 @@ import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import pino from 'pino';
 import { expect } from 'vitest';
-import { buildApp } from '../../src/app.js';
+import { type AppDeps, buildApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
-import type { DetectorBackend } from '../../src/detection/initialize-station.js';
-import { thresholdBackend } from './threshold-detector.js';
+import { thresholdDetectors } from './threshold-detector.js';
 
 export async function tempDir(): Promise<{ path: string; remove: () => Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), 'executor-test-'));
@@ -32,12 +31,15 @@ export function outliersAt(variable: string, dates: ReadonlyArray<string | undef
   };
 }
 
-/** The app on the given state dir, state loaded; the threshold detector unless another backend is given. */
+/**
+ * The app on the given state dir, state loaded, with station threads unless the config says otherwise; the threshold
+ * detector unless `deps` name other detectors (`{}`: those of @outliers/core).
+ */
 export async function startApp(
   config: Config,
-  backend: DetectorBackend = thresholdBackend,
+  deps: Pick<AppDeps, 'detectors'> = { detectors: thresholdDetectors },
 ): Promise<FastifyInstance> {
-  const app = await buildApp(config, { backend, logger: pino({ level: 'silent' }) });
+  const app = await buildApp(config, { ...deps, logger: pino({ level: 'silent' }) });
   await app.ready();
   await app.stations.load();
   return app;

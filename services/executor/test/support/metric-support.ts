@@ -6,7 +6,6 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApp } from '../../src/app.js';
 import { tempDir, testConfig } from './helpers.js';
-import { thresholdBackend } from './threshold-detector.js';
 
 export const HOUR = 3_600_000;
 /** A Monday: training starts here, so every weekday is present in both training and detection. */
@@ -106,10 +105,10 @@ export async function startMetricApp(
     STATE_DIR: dir.path,
     MODEL_DIR: `${dir.path}/models`,
     METRIC_WORKERS: '0',
+    STATION_WORKERS: '0',
     ...options.env,
   });
   const app = await buildApp(config, {
-    backend: thresholdBackend,
     logger: pino({ level: 'silent' }),
     ...(options.modelStore ? { modelStore: options.modelStore } : {}),
     ...(options.druid ? { druid: options.druid } : {}),

@@ -61,7 +61,7 @@ export class ThresholdDetector implements StreamDetector {
   }
 }
 
-export const thresholdBackend: DetectorBackend = {
+export const detectorBackend: DetectorBackend = {
   normalize(input) {
     const options = (typeof input === 'number' ? { window: input } : input) as StreamDetectorOptions;
     if (options.mode !== undefined && options.mode !== 'tumbling') {
@@ -72,3 +72,6 @@ export const thresholdBackend: DetectorBackend = {
   create: (options) => new ThresholdDetector(options),
   restore: (state) => ThresholdDetector.fromJSON(state),
 };
+
+/** This module, as buildApp's `detectors`: station threads load the threshold detector from it. */
+export const thresholdDetectors = import.meta.url;

@@ -4,13 +4,13 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
-import { shardOf } from '../src/station/disk-station-store.js';
-import { block, outliersAt, postJsonText, tempDir, testConfig, timestamps } from './support/helpers.js';
+import { shardOf } from '../src/station/station-threads.js';
+import { block, outliersAt, startApp, tempDir, testConfig, timestamps } from './support/helpers.js';
 
 /** Enough stations that both shards of two workers hold some. */
 const IDS = Array.from({ length: 8 }, (_, i) => `ws_${i}`);
 
-/** The app with its stations in two worker threads (nothing injected: the workers build the real detectors). */
+/** The app with its stations in two threads, with the detectors of @outliers/core. */
 async function startWorkersApp(stateDir: string): Promise<FastifyInstance> {
   const app = await buildApp(testConfig({ STATE_DIR: stateDir, STATION_WORKERS: '2' }), {
     logger: pino({ level: 'silent' }),
@@ -91,21 +91,7 @@ describe('stations in worker threads', () => {
     expect(bad.statusCode).toBe(400);
   });
 
-  it("applies a block on its station's thread when the id scan is fooled", async () => {
-    const target = IDS.find((id) => id !== IDS[5] && shardOf(id, 2) === 0)!;
-    const decoy = IDS.find((id) => shardOf(id, 2) === 1)!;
-    const { numero_mostres, mostres } = block(target, timestamps(96, 96), { level: levels(96, -1) });
-    // The real key spelt with an escape; the only plain one is nested in an extra field (see scanStationId).
-    const payload =
-      `{"extra":{"id_estacio":${JSON.stringify(decoy)}},"id_estaci\\u006f":${JSON.stringify(target)},` +
-      `"numero_mostres":${numero_mostres},"mostres":${JSON.stringify(mostres)}}`;
-    const res = await postJsonText(app, '/detection', payload);
-    expect(res.statusCode).toBe(200);
-    expect((await app.inject({ url: `/stations/${target}` })).json().variables.level.samples).toBe(192);
-    expect((await app.inject({ url: `/stations/${decoy}` })).json().variables.level.samples).toBe(96);
-  });
-
-  it('continues after a restart with another number of workers, re-sent blocks ignored', async () => {
+  it('continues after a restart with another number of threads, re-sent blocks ignored', async () => {
     await app.close();
     app = await buildApp(testConfig({ STATE_DIR: dir.path, STATION_WORKERS: '1' }), {
       logger: pino({ level: 'silent' }),
@@ -131,7 +117,9 @@ describe('stations in worker threads', () => {
 });
 
 describe('a station thread that dies', () => {
-  it('is replaced: its stations answer 503 meanwhile (never a hung request), then continue from disk', async () => {
+  it('is replaced: its stations answer 503 meanwhile (never a hung request), then continue from disk', {
+    timeout: 30_000,
+  }, async () => {
     const dir = await tempDir();
     const app = await startWorkersApp(dir.path);
     try {
@@ -170,26 +158,77 @@ describe('a station thread that dies', () => {
 });
 
 describe('a state directory that cannot be read', () => {
-  it.each(['0', '2'])('answers 503, not 500, with %s station threads', async (workers) => {
-    const dir = await tempDir();
-    // A file where the state directory should be: creating `stations/` under it fails.
-    const stateDir = `${dir.path}/not-a-directory`;
-    await writeFile(stateDir, '');
-    const app = await buildApp(testConfig({ STATE_DIR: stateDir, STATION_WORKERS: workers }), {
-      logger: pino({ level: 'silent' }),
-    });
-    try {
-      await app.ready();
-      const res = await app.inject({
-        method: 'POST',
-        url: '/initialize',
-        payload: { id_estacio: 'ws_0', variables: { level: 64 } },
+  it.each(['0', '2'])(
+    'answers 503, not 500, with %s station threads',
+    { timeout: 30_000 },
+    async (workers) => {
+      const dir = await tempDir();
+      // A file where the state directory should be: creating `stations/` under it fails.
+      const stateDir = `${dir.path}/not-a-directory`;
+      await writeFile(stateDir, '');
+      const app = await buildApp(testConfig({ STATE_DIR: stateDir, STATION_WORKERS: workers }), {
+        logger: pino({ level: 'silent' }),
       });
-      expect([res.statusCode, res.json().code]).toEqual([503, 'EXECUTOR_STATE_NOT_READY']);
-      expect((await app.inject({ url: '/ready' })).statusCode).toBe(503);
+      try {
+        await app.ready();
+        const res = await app.inject({
+          method: 'POST',
+          url: '/initialize',
+          payload: { id_estacio: 'ws_0', variables: { level: 64 } },
+        });
+        expect([res.statusCode, res.json().code]).toEqual([503, 'EXECUTOR_STATE_NOT_READY']);
+        expect((await app.inject({ url: '/ready' })).statusCode).toBe(503);
+      } finally {
+        await app.close();
+        await dir.remove();
+      }
+    },
+  );
+});
+
+describe('stations on the event loop (STATION_WORKERS=0)', () => {
+  /** The replies to one session of calls, creation and update times left out (the clock differs between runs). */
+  async function session(env: Record<string, string>): Promise<unknown[]> {
+    const dir = await tempDir();
+    const app = await startApp(testConfig({ STATE_DIR: dir.path, ...env }));
+    try {
+      const times = timestamps(16);
+      const requests = [
+        { method: 'POST', url: '/initialize', payload: { id_estacio: 'a', variables: { v: 8 } } },
+        { method: 'POST', url: '/initialize', payload: { id_estacio: 'b', variables: { v: 8, w: 8 } } },
+        { method: 'POST', url: '/detection', payload: block('a', times, { v: times.map((_, i) => i * 20) }) },
+        { method: 'POST', url: '/detection', payload: block('a', times, { v: times.map(() => 500) }) },
+        { method: 'POST', url: '/detection', payload: block('b', times, { v: times.map(() => 1), u: [1] }) },
+        { method: 'POST', url: '/detection', payload: block('nobody', times, { v: [1] }) },
+        { method: 'POST', url: '/detection', payload: { id_estacio: 'a', numero_mostres: 3, mostres: [] } },
+        { url: '/stations' },
+        { url: '/stations/a' },
+        { url: '/stations/a/outliers?limit=2' },
+        { url: '/stations/nobody/outliers' },
+      ] as const;
+      const replies: unknown[] = [];
+      for (const request of requests) {
+        const res = await app.inject(request);
+        replies.push([
+          res.statusCode,
+          JSON.parse(res.body, (key, value) =>
+            key === 'createdAt' || key === 'updatedAt' ? undefined : value,
+          ),
+        ]);
+      }
+      return replies;
     } finally {
       await app.close();
       await dir.remove();
     }
+  }
+
+  it('answers every call as the station threads do', { timeout: 30_000 }, async () => {
+    const threads = await session({ STATION_WORKERS: '2' });
+    expect(await session({ STATION_WORKERS: '0' })).toEqual(threads);
+    // The session reached detection, skips, errors and history.
+    expect(threads.map((reply) => (reply as [number])[0])).toEqual([
+      200, 200, 200, 200, 200, 404, 400, 200, 200, 200, 404,
+    ]);
   });
 });

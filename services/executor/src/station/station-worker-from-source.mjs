@@ -1,6 +1,0 @@
-// Entry of a station worker run from TypeScript sources (tests, benchmarks, `tsx`): the worker registers tsx
-// itself (the main thread's loader hooks do not reach it), then loads the worker.
-import { register } from 'tsx/esm/api';
-
-register();
-await import('./station-worker.ts');

@@ -5,5 +5,10 @@ import { defineProject } from 'vitest/config';
 export default defineProject({
   resolve: { conditions: ['source'] },
   ssr: { resolve: { conditions: ['source'], externalConditions: ['source'] } },
-  test: { include: ['src/**/*.test.ts', 'test/**/*.test.ts'] },
+  test: {
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    // The route tests start station threads, each registering tsx to run from the sources: seconds on a busy machine.
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+  },
 });

@@ -1,7 +1,6 @@
 /**
- * The CPU of one /detection block without HTTP, threads or deliveries: the route's read of the body, then what a
- * station thread does with it (detect, write the state record and history to a disk store), run in this process on
- * the build, 1,000 stations round robin. Far less noisy than the end-to-end bench, so a change to the block path
+ * The CPU of one /detection block without HTTP, threads or deliveries: what a station thread does with it (read the
+ * body, detect, write the state record and history to a disk store), run in this process on the build, 1,000 stations round robin. Far less noisy than the end-to-end bench, so a change to the block path
  * shows here first.
  *
  *   pnpm build && pnpm exec tsx bench/station-block.ts      (BENCH_STATIONS, BENCH_BLOCKS per station)
@@ -31,9 +30,9 @@ const { loadConfig } = await built<typeof import('../src/config.js')>('config.js
 const { coreDetectorBackend } = await built<typeof import('../src/detection/core-detector-backend.js')>(
   'detection/core-detector-backend.js',
 );
-const { readDetectionBlock } = await built<typeof import('../src/detection/detection-block.js')>(
-  'detection/detection-block.js',
-);
+const { DetectionBlock, readDetectionBlock } = await built<
+  typeof import('../src/detection/detection-block.js')
+>('detection/detection-block.js');
 const { createLogger } = await built<typeof import('../src/logger.js')>('logger.js');
 const { openStations } = await built<typeof import('../src/station/configured.js')>('station/configured.js');
 const dir = await mkdtemp(join(tmpdir(), 'executor-bench-block-'));
@@ -61,7 +60,7 @@ try {
     }
     return cpu / blocks;
   };
-  const apply = (text: string) => service.detect(readDetectionBlock(text));
+  const apply = (text: string) => service.detect(new DetectionBlock(text));
   await measure(0, WARMUP_BLOCKS, apply);
   const read = await measure(WARMUP_BLOCKS, WARMUP_BLOCKS + BLOCKS, async (text) => readDetectionBlock(text));
   const whole = await measure(WARMUP_BLOCKS, WARMUP_BLOCKS + BLOCKS, apply);

@@ -1,4 +1,7 @@
-/** Reading JSON text without parsing it, where only a little of a large body is needed (the extent of a metric body's `data`). */
+/**
+ * Reading JSON text without parsing it, where only a little of a large body is needed (the station id of a
+ * /detection body, the extent of a metric body's `data`).
+ */
 
 export const QUOTE = 0x22;
 export const COLON = 0x3a;

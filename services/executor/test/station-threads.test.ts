@@ -5,7 +5,15 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { shardOf } from '../src/station/station-threads.js';
-import { block, outliersAt, startApp, tempDir, testConfig, timestamps } from './support/helpers.js';
+import {
+  block,
+  outliersAt,
+  postJsonText,
+  startApp,
+  tempDir,
+  testConfig,
+  timestamps,
+} from './support/helpers.js';
 
 /** Enough stations that both shards of two workers hold some. */
 const IDS = Array.from({ length: 8 }, (_, i) => `ws_${i}`);
@@ -89,6 +97,20 @@ describe('stations in worker threads', () => {
       payload: { id_estacio: IDS[0], numero_mostres: 2, mostres: [] },
     });
     expect(bad.statusCode).toBe(400);
+  });
+
+  it("applies a block on its station's thread when the id scan is fooled", async () => {
+    const target = IDS.find((id) => id !== IDS[5] && shardOf(id, 2) === 0)!;
+    const decoy = IDS.find((id) => shardOf(id, 2) === 1)!;
+    const { numero_mostres, mostres } = block(target, timestamps(96, 96), { level: levels(96, -1) });
+    // The real key spelt with an escape; the only plain one is nested in an extra field (see DetectionBlock.station).
+    const payload =
+      `{"extra":{"id_estacio":${JSON.stringify(decoy)}},"id_estaci\\u006f":${JSON.stringify(target)},` +
+      `"numero_mostres":${numero_mostres},"mostres":${JSON.stringify(mostres)}}`;
+    const res = await postJsonText(app, '/detection', payload);
+    expect(res.statusCode).toBe(200);
+    expect((await app.inject({ url: `/stations/${target}` })).json().variables.level.samples).toBe(192);
+    expect((await app.inject({ url: `/stations/${decoy}` })).json().variables.level.samples).toBe(96);
   });
 
   it('continues after a restart with another number of threads, re-sent blocks ignored', async () => {

@@ -1,8 +1,34 @@
 import { describe, expect, it } from 'vitest';
 import { ExecutorError } from '../errors.js';
-import { readDetectionBlock } from './detection-block.js';
+import { DetectionBlock, readDetectionBlock, scanStationId } from './detection-block.js';
 
 const sample = '{"timestamp":"2021-01-01 00:00:00","values":{"v":1}}';
+
+describe('scanStationId', () => {
+  it.each([
+    ['first', `{"id_estacio":"s_1","numero_mostres":1,"mostres":[${sample}]}`],
+    [
+      'last, with spaces',
+      `{ "numero_mostres" : 1, "mostres" : [${sample}] ,\n\t"id_estacio" :\r\n "Sant Joan/2" }`,
+    ],
+    ['unicode', `{"id_estacio":"estació-ü","numero_mostres":0,"mostres":[]}`],
+    ['a quoted key inside a string', `{"id_estacio":"a","note":"\\"id_estacio\\":\\"b\\"","mostres":[]}`],
+  ])('finds the id as JSON.parse does: %s', (_name, body) => {
+    expect(scanStationId(body)).toBe(JSON.parse(body).id_estacio);
+  });
+
+  it.each([
+    ['no key', `{"numero_mostres":0,"mostres":[]}`],
+    ['the key twice (JSON.parse keeps the last)', `{"id_estacio":"a","id_estacio":"b"}`],
+    ['a flat variable of that name', `{"id_estacio":"a","mostres":[{"timestamp":"t","id_estacio":1}]}`],
+    ['an escape in the id', `{"id_estacio":"caf\\u00e9"}`],
+    ['a number', `{"id_estacio":7}`],
+    ['a key used as a value', `{"name":"id_estacio","id":"a"}`],
+    ['an unterminated string', `{"id_estacio":"abc`],
+  ])('leaves the body to the parser: %s', (_name, body) => {
+    expect(scanStationId(body)).toBeUndefined();
+  });
+});
 
 describe('readDetectionBlock', () => {
   it('reads a valid body into samples', () => {
@@ -58,5 +84,27 @@ describe('readDetectionBlock', () => {
     expect(error).toBeInstanceOf(ExecutorError);
     expect((error as ExecutorError).statusCode).toBe(400);
     expect((error as ExecutorError).message).toMatch(message);
+  });
+});
+
+describe('DetectionBlock', () => {
+  const text = `{"id_estacio":"s","numero_mostres":1,"mostres":[${sample}]}`;
+
+  it('reads its text as readDetectionBlock does, once', () => {
+    const block = new DetectionBlock(text);
+    expect({ id: block.id, samples: block.samples }).toEqual(readDetectionBlock(text));
+    expect(block.samples).toBe(block.samples);
+  });
+
+  it('names its station by the scan, by reading when the scan cannot tell, or not at all', () => {
+    expect(new DetectionBlock(text).station).toBe('s');
+    const escaped = `{"id_estacio":"caf\\u00e9","numero_mostres":1,"mostres":[${sample}]}`;
+    expect(new DetectionBlock(escaped).station).toBe('café');
+    expect(new DetectionBlock('{"id_estacio":7}').station).toBeUndefined();
+  });
+
+  it('throws the 400 of its text when read', () => {
+    const block = new DetectionBlock('{"id_estacio":"s","numero_mostres":2,"mostres":[]}');
+    expect(() => block.samples).toThrow(ExecutorError);
   });
 });

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { InvalidInputError, type StreamDetectorOptions } from '@outliers/core';
 import type { FastifyRequest, FastifyTypeProviderDefault } from 'fastify';
 import fp from 'fastify-plugin';
-import { type DetectionBlock, readDetectionBlock } from '../detection/detection-block.js';
+import { DetectionBlock } from '../detection/detection-block.js';
 import { loadDetectorBackend } from '../detection/load-detector-backend.js';
 import { badRequest } from '../errors.js';
 import {
@@ -49,14 +49,14 @@ const stationStreamRoutes: FastifyPluginAsyncTypebox<{ detectors?: string }> = a
     },
   );
 
-  // The body is read and checked in one pass by readDetectionBlock (the schema check only for uncommon blocks, with
-  // the same verdicts), so the route's schema only documents it.
+  // The body is a DetectionBlock, read and checked where it is detected (in the station's thread when there are
+  // threads) in one pass, with the schema's verdicts: the route's schema only documents it.
   await fastify.register(async (scope) => {
     scope.removeContentTypeParser('application/json');
     scope.addContentTypeParser(
       'application/json',
       { parseAs: 'string' },
-      async (_request: FastifyRequest, text: string) => readDetectionBlock(text),
+      async (_request: FastifyRequest, text: string) => new DetectionBlock(text),
     );
     scope.withTypeProvider<FastifyTypeProviderDefault>().post<{ Body: DetectionBlock }>(
       '/detection',

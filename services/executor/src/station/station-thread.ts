@@ -10,4 +10,5 @@ import { type StationThreadData, serveStations } from './station-threads.js';
 
 const { config, shard, detectors } = workerData as StationThreadData;
 const logger = createLogger(config).child({ shard: shard.index });
-serveStations(parentPort!, openStations(config, await loadDetectorBackend(detectors), logger, shard), logger);
+const stations = openStations(config, await loadDetectorBackend(detectors), logger, shard);
+serveStations(parentPort!, stations, shard, logger);

@@ -7,10 +7,9 @@ import { type MessagePort, Worker } from 'node:worker_threads';
 import type { StreamDetectorOptions } from '@outliers/core';
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { Config } from '../config.js';
-import type { DetectionBlock } from '../detection/detection-block.js';
+import { DetectionBlock } from '../detection/detection-block.js';
 import { ExecutorError, stateNotReady } from '../errors.js';
 import { workerEntry } from '../worker-entry.js';
-import { type PackedBlock, packBlock, unpackBlock } from './packed-block.js';
 import { stationKey } from './station-key.js';
 import type { StationSummary } from './station-state.js';
 import type { HistoryPage } from './station-store.js';
@@ -42,10 +41,17 @@ export interface StationThreadData {
 /** The calls a thread answers: the Stations methods but `load` (a thread loads at start and says when it is done). */
 type StationCalls = Omit<Stations, 'ready' | 'size' | 'load'>;
 type Op = keyof StationCalls;
-/** The arguments of each call as sent: a block packed (see PackedBlock), the others as they are. */
-type Args = Omit<{ [K in Op]: Parameters<StationCalls[K]> }, 'detect'> & { detect: [PackedBlock] };
+/** The arguments of each call as sent: a block's text (read in the thread), the others as they are. */
+type Args = Omit<{ [K in Op]: Parameters<StationCalls[K]> }, 'detect'> & { detect: [text: string] };
+/**
+ * The answer to each call: a block's outcome, or the shard of the station the thread read in it when that is not
+ * the thread's own (a body that fooled the scan: see DetectionBlock.station); the others as they are.
+ */
+type Answers = Omit<{ [K in Op]: Awaited<ReturnType<StationCalls[K]>> }, 'detect'> & {
+  detect: BlockOutcome | { rerouteTo: number };
+};
 type Call = { [K in Op]: { call: number; op: K; args: Args[K] } }[Op];
-type Answer<K extends Op> = Awaited<ReturnType<StationCalls[K]>>;
+type Answer<K extends Op> = Answers[K];
 /** A thread's messages; each carries its station count. */
 type ThreadMessage = { size: number } & (
   | { loaded: true }
@@ -119,8 +125,15 @@ export class StationThreads implements Stations {
     return this.call(this.shardFor(id), 'initialize', id, variables);
   }
 
-  detect(block: DetectionBlock): Promise<BlockOutcome> {
-    return this.call(this.shardFor(block.id), 'detect', packBlock(block));
+  /** Sends the block's text to the thread of the station it names (any thread when none: it answers the 400). */
+  async detect(block: DetectionBlock): Promise<BlockOutcome> {
+    const station = block.station;
+    // The owner of the station a thread read applies the block: it never answers with another shard.
+    for (let shard = station === undefined ? this.shards[0]! : this.shardFor(station); ; ) {
+      const answer = await this.call(shard, 'detect', block.text);
+      if (!('rerouteTo' in answer)) return answer;
+      shard = this.shards[answer.rerouteTo]!;
+    }
   }
 
   async list(): Promise<StationSummary[]> {
@@ -205,25 +218,19 @@ export class StationThreads implements Stations {
 }
 
 /**
- * Runs in a station thread: loads `stations`, tells the event loop when they are loaded (or ends the thread when
- * they cannot be: the event loop starts another, later), then answers its calls in the order they arrive.
+ * Runs in the station thread of `shard`: loads `stations` (the shard's), tells the event loop when they are loaded
+ * (or ends the thread when they cannot be: the event loop starts another, later), then answers its calls in the
+ * order they arrive.
  */
-export function serveStations(port: MessagePort, stations: Stations, logger: Logger): void {
+export function serveStations(port: MessagePort, stations: Stations, shard: Shard, logger: Logger): void {
   const post = (message: ThreadMessage) => port.postMessage(message);
   port.on('message', async (message: Call) => {
     try {
-      post({ call: message.call, size: stations.size, value: await apply(stations, message) });
+      post({ call: message.call, size: stations.size, value: await apply(stations, shard, message) });
     } catch (error) {
       if (!(error instanceof ExecutorError))
         logger.error({ err: error, op: message.op }, 'station call failed');
-      const {
-        code,
-        statusCode,
-        message: text,
-      } = error instanceof ExecutorError
-        ? error
-        : new ExecutorError('EXECUTOR_INTERNAL', 500, 'Internal error');
-      post({ call: message.call, size: stations.size, error: { code, statusCode, message: text } });
+      post({ call: message.call, size: stations.size, error: failure(error) });
     }
   });
   stations.load().then(
@@ -236,12 +243,19 @@ export function serveStations(port: MessagePort, stations: Stations, logger: Log
   );
 }
 
-function apply(stations: StationCalls, message: Call): Promise<Answer<Op>> {
+/** A failed call's answer: an ExecutorError as it is (its status and message answer the request), else a 500. */
+function failure(error: unknown): { code: string; statusCode: number; message: string } {
+  const { code, statusCode, message } =
+    error instanceof ExecutorError ? error : new ExecutorError('EXECUTOR_INTERNAL', 500, 'Internal error');
+  return { code, statusCode, message };
+}
+
+function apply(stations: StationCalls, shard: Shard, message: Call): Promise<Answer<Op>> {
   switch (message.op) {
     case 'initialize':
       return stations.initialize(...message.args);
     case 'detect':
-      return stations.detect(unpackBlock(...message.args));
+      return detectOwn(stations, shard, new DetectionBlock(...message.args));
     case 'list':
       return stations.list();
     case 'describe':
@@ -251,4 +265,14 @@ function apply(stations: StationCalls, message: Call): Promise<Answer<Op>> {
     case 'close':
       return stations.close();
   }
+}
+
+/** Applies the block when its station is the shard's own; otherwise answers the owner's shard. */
+async function detectOwn(
+  stations: StationCalls,
+  shard: Shard,
+  block: DetectionBlock,
+): Promise<Answer<'detect'>> {
+  const owner = shardOf(block.id, shard.count);
+  return owner === shard.index ? stations.detect(block) : { rerouteTo: owner };
 }

@@ -64,6 +64,11 @@ export const ConfigSchema = Type.Object({
   DRUID_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   /** Per-attempt Druid timeout; a timeout answers 504. */
   DRUID_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 30000 }),
+  /**
+   * Comma-separated tables a `query` may read (the reference's UI queries rb_flow). Queries are also held to the
+   * reference's context keys, with Druid's own timeout capped at DRUID_TIMEOUT_MS (packages/druid query-policy.ts).
+   */
+  DRUID_DATA_SOURCES: Type.String({ pattern: '^[^,\\s]+(,[^,\\s]+)*$', default: 'rb_flow' }),
   /** Disk model store root, used when S3_BUCKET is not set. */
   MODEL_DIR: Type.String({ minLength: 1, default: './var/models' }),
   /** S3-compatible endpoint (MinIO, s3rver); unset for AWS. Requires S3_BUCKET. */

@@ -10,10 +10,13 @@
  * A trained (autoencoder) model gets the traffic-model rewrite of the query: it needs the metrics it was trained on.
  */
 import {
+  applyQueryPolicy,
   type DruidClient,
   DruidQueryError,
   DruidTimeoutError,
+  type ParsedTimeseriesQuery,
   parseTimeseriesQuery,
+  type QueryPolicy,
   rewriteForTrafficModel,
   sensorFromFilter,
   type TimeseriesQuery,
@@ -45,6 +48,8 @@ export interface MetricDetectionDeps {
   defaultModel?: string | undefined;
   /** METRIC: the metric whose expected value is reported. */
   metric: string;
+  /** What a query sent to Druid may ask (data sources, context). */
+  queryPolicy: QueryPolicy;
   log: FastifyBaseLogger;
 }
 
@@ -76,7 +81,8 @@ export async function detectDruidQuery(
     rows = { data: request.data };
     grid = metricGrid(parsed, parsed?.query, Date.now());
   } else {
-    const query = resolved.kind === 'trained' ? rewriteForTrafficModel(parsed!) : parsed!.query;
+    const allowed = asInvalidField(() => applyQueryPolicy(parsed!, deps.queryPolicy));
+    const query = resolved.kind === 'trained' ? rewriteForTrafficModel(allowed) : allowed.query;
     // Taken before the query is sent: a bucket ending later may still have been filling when Druid read it.
     grid = metricGrid(parsed, query, Date.now());
     rows = { druid: await runQuery(query, deps) };
@@ -106,9 +112,14 @@ export async function detectDruidQuery(
   throw new ExecutorError(code, statusCode, message);
 }
 
-function parseQuery(query: unknown) {
+function parseQuery(query: unknown): ParsedTimeseriesQuery {
+  return asInvalidField(() => parseTimeseriesQuery(query));
+}
+
+/** Runs `check`, answering a DruidQueryError as a 400 that names the field under `query`. */
+function asInvalidField<T>(check: () => T): T {
   try {
-    return parseTimeseriesQuery(query);
+    return check();
   } catch (error) {
     if (!(error instanceof DruidQueryError)) throw error;
     const detail = error.message.slice(error.field.length + 2);

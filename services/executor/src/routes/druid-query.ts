@@ -61,6 +61,10 @@ const druidQueryRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (f
     response: { 200: OutliersReply, '4xx': OutliersError, '5xx': OutliersError },
   };
   const runner = createMetricRunner({ workers: config.METRIC_WORKERS, k: config.K });
+  const queryPolicy = {
+    dataSources: config.DRUID_DATA_SOURCES.split(','),
+    maxTimeoutMs: config.DRUID_TIMEOUT_MS,
+  };
   fastify.addHook('onClose', () => runner.close());
 
   const handler = async (
@@ -77,6 +81,7 @@ const druidQueryRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (f
       runner,
       defaultModel: config.DEFAULT_MODEL,
       metric: config.METRIC,
+      queryPolicy,
       log: request.log,
     });
     // Serialised where the detection ran (reply-json.ts), not again here.

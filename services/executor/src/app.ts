@@ -9,12 +9,15 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import pino, { type Logger } from 'pino';
+import { parseApiKeys } from './access/api-keys.js';
 import type { Config } from './config.js';
 import type { DetectorBackend } from './detection/initialize-station.js';
+import accessControlPlugin from './plugins/access-control.js';
 import connectionDrainPlugin from './plugins/connection-drain.js';
 import druidClientPlugin from './plugins/druid-client.js';
 import modelStorePlugin from './plugins/model-store.js';
 import outboxPlugin from './plugins/outbox.js';
+import rateLimitsPlugin from './plugins/rate-limits.js';
 import stationServicePlugin from './plugins/station-service.js';
 import swaggerPlugin from './plugins/swagger.js';
 import druidQueryRoutes from './routes/druid-query.js';
@@ -61,6 +64,10 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   // External
   await app.register(connectionDrainPlugin);
   await app.register(swaggerPlugin);
+  // Who may call what: rate limits first, so that guessing keys is limited too
+  const keys = parseApiKeys(config.API_KEYS);
+  await app.register(rateLimitsPlugin, { config, keys });
+  await app.register(accessControlPlugin, { keys });
   // Application decorators
   await app.register(stationServicePlugin, {
     config,

@@ -60,6 +60,16 @@ export const ConfigSchema = Type.Object({
   /** Grace period for in-flight work at shutdown. */
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 10000 }),
   // Metric detection API (POST /api/v1/outliers)
+  /**
+   * API keys (access/api-keys.ts): comma-separated `group[+group…]:<SHA-256 hex of the token>`, groups ingest,
+   * metrics, read. Empty: no key is required (the embedded default).
+   */
+  API_KEYS: Type.Optional(
+    Type.String({ pattern: '^\\s*[a-z+]+:[0-9a-fA-F]{64}(\\s*,\\s*[a-z+]+:[0-9a-fA-F]{64})*\\s*$' }),
+  ),
+  /** Requests per RATE_LIMIT_WINDOW_MS per API key (or address without one); 0: no limit. */
+  RATE_LIMIT_MAX: Type.Integer({ minimum: 0, default: 0 }),
+  RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1, default: 60000 }),
   /** Druid broker or router base URL (queries go to {DRUID_URL}/druid/v2/); without it only `data` is served. */
   DRUID_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   /** Per-attempt Druid timeout; a timeout answers 504. */

@@ -27,6 +27,9 @@ import stationsRoutes from './routes/stations.js';
 import { validatorCompiler } from './schemas/validator-compiler.js';
 import type { StationStore } from './station/station-store.js';
 
+/** How often request and header timeouts are checked (ms). */
+const TIMEOUT_CHECK_MS = 1000;
+
 /** What buildApp needs besides config; everything has a production default. */
 export interface AppDeps {
   logger?: Logger;
@@ -48,10 +51,18 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: config.BODY_LIMIT,
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    connectionTimeout: config.IDLE_TIMEOUT_MS,
+    http: {
+      headersTimeout: Math.min(config.HEADERS_TIMEOUT_MS, config.REQUEST_TIMEOUT_MS),
+      // Node checks those timeouts every 30 s by default: a slow client would hold its socket up to 30 s longer.
+      connectionsCheckingInterval: TIMEOUT_CHECK_MS,
+    },
     return503OnClosing: true,
     // Two info lines per request cost more than a /detection block's bookkeeping; errors are logged regardless.
     logController: new LogController({ disableRequestLogging: !config.LOG_REQUESTS }),
   }).withTypeProvider<TypeBoxTypeProvider>();
+  app.server.maxConnections = config.MAX_CONNECTIONS;
   app.setValidatorCompiler(validatorCompiler);
   app.setErrorHandler(errorHandler);
 

@@ -20,3 +20,8 @@ export const predictionFailed = createError(
   500,
   () => 'Error while calculating prediction model',
 );
+export const bodyTooLarge = createError(
+  'EXECUTOR_BODY_TOO_LARGE',
+  400,
+  (limit: number) => `body: larger than the body limit (BODY_LIMIT = ${limit} bytes)`,
+);

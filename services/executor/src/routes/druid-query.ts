@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyError, FastifyReply } from 'fastify';
 import type { Config } from '../config.js';
 import { detectDruidQuery } from '../detection/detect-druid-query.js';
-import { predictionFailed } from '../detection/metric-errors.js';
+import { bodyTooLarge, invalidField, predictionFailed } from '../detection/metric-errors.js';
 import { type BodyEncoding, decodeMetricRequest } from '../detection/metric-request.js';
 import { createMetricRunner } from '../detection/metric-runner.js';
 import { OutliersError, OutliersReply } from '../schemas/druid-query.js';
@@ -32,12 +32,37 @@ const druidQueryRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (f
       parseJson(request, split ? split.rest : (text as string), done);
     },
   );
+  // Multipart bodies are streamed, not held to bodyLimit: a declared length over it is refused before reading, and
+  // busboy cuts a longer field silently at fieldSize, so fieldSize is one byte over the limit and a field that
+  // long is refused (the rest of its body is read and dropped, never kept).
   await fastify.register(multipart, {
     attachFieldsToBody: 'keyValues',
-    limits: { fieldSize: config.BODY_LIMIT, fileSize: config.BODY_LIMIT, fields: 16, files: 3, parts: 19 },
+    limits: {
+      fieldSize: config.BODY_LIMIT + 1,
+      fileSize: config.BODY_LIMIT,
+      fields: 16,
+      files: 3,
+      parts: 19,
+    },
+  });
+  fastify.addHook('preParsing', async (request, _reply, payload) => {
+    if (Number(request.headers['content-length']) > config.BODY_LIMIT) {
+      throw bodyTooLarge(config.BODY_LIMIT);
+    }
+    return payload;
+  });
+  fastify.addHook('preValidation', async (request) => {
+    if (!request.isMultipart()) return;
+    for (const [name, value] of Object.entries((request.body ?? {}) as Record<string, unknown>)) {
+      if (((value as { length?: number } | null)?.length ?? 0) > config.BODY_LIMIT) {
+        throw invalidField(name, `larger than the body limit (BODY_LIMIT = ${config.BODY_LIMIT} bytes)`);
+      }
+    }
   });
   fastify.setErrorHandler((error: FastifyError, request, reply) => {
-    const status = error.statusCode ?? 500;
+    // A multipart body busboy could not read (no boundary, cut short) fails before any body exists: the client's.
+    const unreadable = error.statusCode === undefined && request.isMultipart() && request.body === undefined;
+    const status = unreadable ? 400 : (error.statusCode ?? 500);
     if (status >= 500) {
       if (!error.code?.startsWith('EXECUTOR_')) {
         request.log.error({ err: error }, 'metric detection failed');

@@ -11,7 +11,7 @@
  * traffic), and K, K_S grow as sensitivity falls: K = POINT_Z * 0.95 / sensitivity (0.95 is the default).
  * score(t) = the larger of |r| / (K s) and the sustained statistic over K_S: > 1 exactly when flagged.
  */
-import { median } from '../stats/sens-slope.js';
+import { medianInPlace } from '../stats/sens-slope.js';
 
 /** Point threshold, in robust standard deviations, at the default sensitivity. */
 export const POINT_Z = 6;
@@ -30,9 +30,12 @@ export interface ResidualVerdict {
 
 /** 1.4826 x median |r - median r|: the standard deviation of normal residuals, unmoved by a few outliers. */
 export function robustScale(residual: ArrayLike<number>): number {
-  const center = median(residual);
-  const deviations = Float64Array.from(residual, (r) => Math.abs(r - center));
-  return Math.max(MIN_SCALE, 1.4826 * median(deviations));
+  // One copy serves both medians: a median does not depend on the order of the values, so the deviations are
+  // taken in the order the first selection left them.
+  const values = Float64Array.from(residual);
+  const center = medianInPlace(values, values.length);
+  for (let i = 0; i < values.length; i++) values[i] = Math.abs(values[i]! - center);
+  return Math.max(MIN_SCALE, 1.4826 * medianInPlace(values, values.length));
 }
 
 /**

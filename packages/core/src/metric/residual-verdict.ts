@@ -63,7 +63,8 @@ export function judgeResiduals(
   const meanBar =
     ((SUSTAINED_Z * DEFAULT_SENSITIVITY) / sensitivity) * Math.sqrt((1 + rho) / (1 - rho) / length);
   // Rows the point rule flags stay out of the means: an outage must not drag its neighbours' window over the bar.
-  const pointFlagged = Uint8Array.from(score, (s) => +(s > 1));
+  const pointFlagged = new Uint8Array(n);
+  for (let t = 0; t < n; t++) pointFlagged[t] = +(score[t]! > 1);
   const usable = (t: number) => pointFlagged[t] === 0 && t >= edge && t < n - edge;
   let sum = 0;
   let count = 0;

@@ -30,6 +30,7 @@ import {
   saturateMetrics,
   unscaleMetric,
 } from './features.js';
+import { type LevelProfile, levelScores, profileAt } from './level-profile.js';
 import {
   decodeNetwork,
   encodeJson,
@@ -82,6 +83,8 @@ export interface AutoencoderMetadata {
   k: number;
   latent: number;
   thresholds: Record<string, MetricThreshold>;
+  /** Each metric's time-of-day profile; null when training did not span a day, absent in older models. */
+  levels?: LevelProfile | null;
   loss: { training: number; validation: number | null; epochs: number; batchSize: number };
   dataRange: { from: string; to: string; rows: number; validationRows: number };
   seed: number;
@@ -181,28 +184,37 @@ function repredictMasked(
 
 /**
  * The input with the metric columns of masked rows replaced: per metric, a straight line between the nearest
- * unmasked rows (the one there is at an end), or `reconstructed` when given.
+ * unmasked rows (the one there is at an end), or `reconstructed` when given. With a time-of-day profile the line
+ * runs through the rows' deviations from it, so a masked stretch of hours keeps the daily cycle at the level
+ * around it.
  */
 function maskRows(
   features: FeatureMatrix,
   metricCount: number,
   masked: Uint8Array,
+  profile: Float64Array | null,
   reconstructed?: Float64Array,
 ): FeatureMatrix {
   const data = features.data.slice();
   const { rows, width } = features;
+  const base = (r: number, m: number) => (profile ? profile[r * metricCount + m]! : 0);
+  const deviation = (r: number, m: number) => features.data[r * width + m]! - base(r, m);
   for (let start = 0; start < rows; start++) {
     if (!masked[start]) continue;
     let end = start;
     while (end + 1 < rows && masked[end + 1]) end++;
     for (let m = 0; m < metricCount; m++) {
-      const before = start > 0 ? features.data[(start - 1) * width + m]! : undefined;
-      const after = end + 1 < rows ? features.data[(end + 1) * width + m]! : undefined;
+      const before = start > 0 ? deviation(start - 1, m) : undefined;
+      const after = end + 1 < rows ? deviation(end + 1, m) : undefined;
       for (let r = start; r <= end; r++) {
         const f = (r - start + 1) / (end - start + 2);
         const line =
           before === undefined ? after : after === undefined ? before : before + (after - before) * f;
-        const value = reconstructed ? reconstructed[r * metricCount + m] : line;
+        const value = reconstructed
+          ? reconstructed[r * metricCount + m]
+          : line === undefined
+            ? undefined
+            : line + base(r, m);
         if (value !== undefined) data[r * width + m] = value;
       }
     }
@@ -235,8 +247,20 @@ export class AutoencoderModel {
     const scales = metrics.map((metric) => thresholds[metric]!.scale ?? thresholds[metric]!.threshold / k);
     const features = buildFeatures(rows, spec);
     const scaled = leadingColumns(features, count);
-    const judge = (reconstructed: Float64Array) => this.judge(scaled, reconstructed, scales, sensitivity);
-    const { reconstructed, scores } = this.reconstructRobustly(features, judge);
+    const { levels } = this.metadata;
+    const profile = levels
+      ? profileAt(
+          levels,
+          rows.map((row) => row.time),
+        )
+      : null;
+    // Level scores once, against the first reconstruction (the one that has seen every row).
+    let levelScore: Float64Array[] | null | undefined;
+    const judge = (reconstructed: Float64Array) => {
+      levelScore ??= profile && levelScores(scaled, profile, reconstructed, scales, sensitivity, k);
+      return this.judge(scaled, reconstructed, scales, sensitivity, levelScore);
+    };
+    const { reconstructed, scores } = this.reconstructRobustly(features, profile, judge);
     const band = pointThreshold(Math.max(sensitivity, Number.MIN_VALUE), k);
     // Per metric, in the metric's units: the reconstruction and the band edges.
     const column = (m: number, offset: number) => {
@@ -276,12 +300,16 @@ export class AutoencoderModel {
     return { model: 'autoencoder', metrics: [...metrics], points };
   }
 
-  /** Verdict scores per metric (> 1: flagged) of the scaled values against a reconstruction. */
+  /**
+   * Verdict scores per metric (> 1: flagged) of the scaled values against a reconstruction, raised to the level
+   * scores when there are any.
+   */
   private judge(
     scaled: Float32Array,
     reconstructed: Float64Array,
     scales: number[],
     sensitivity: number,
+    levelScore: Float64Array[] | null,
   ): Float64Array[] {
     const count = scales.length;
     const rows = scaled.length / count;
@@ -289,7 +317,9 @@ export class AutoencoderModel {
     return scales.map((scale, m) => {
       const z = new Float64Array(rows);
       for (let r = 0; r < rows; r++) z[r] = (scaled[r * count + m]! - reconstructed[r * count + m]!) / scale;
-      return judgeResiduals(z, window, sensitivity, this.metadata.k).score;
+      const { score } = judgeResiduals(z, window, sensitivity, this.metadata.k);
+      if (levelScore) for (let r = 0; r < rows; r++) score[r] = Math.max(score[r]!, levelScore[m]![r]!);
+      return score;
     });
   }
 
@@ -299,6 +329,7 @@ export class AutoencoderModel {
    */
   private reconstructRobustly(
     features: FeatureMatrix,
+    profile: Float64Array | null,
     judge: (reconstructed: Float64Array) => Float64Array[],
   ) {
     const { window, stride } = this.metadata;
@@ -316,11 +347,11 @@ export class AutoencoderModel {
         }
       }
       if (added === 0) break;
-      let input = maskRows(features, count, masked);
+      let input = maskRows(features, count, masked, profile);
       for (let pass = 0; pass < IMPUTE_PASSES; pass++) {
         outputs = repredictMasked(this.network, outputs, input, masked, count);
         reconstructed = averageOutputs(outputs, count);
-        input = maskRows(features, count, masked, reconstructed);
+        input = maskRows(features, count, masked, profile, reconstructed);
       }
       scores = judge(reconstructed);
     }

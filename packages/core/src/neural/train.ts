@@ -28,6 +28,7 @@ import {
 } from './autoencoder.js';
 import { initBackend } from './backend.js';
 import { buildFeatures, type FeatureMatrix, featureNames, fitFeatureSpec } from './features.js';
+import { fitLevelProfile } from './level-profile.js';
 import { buildNetwork, latentUnits } from './network.js';
 import { leadingColumns, windowBatch } from './slicing.js';
 
@@ -238,6 +239,11 @@ export async function trainModel(
     k: o.k,
     latent,
     thresholds,
+    levels: fitLevelProfile(
+      rows.map((row) => row.time),
+      scaled,
+      metricCount,
+    ),
     loss: { training: trainingLoss, validation: validationLoss, epochs: o.epochs, batchSize: o.batchSize },
     dataRange: {
       from: new Date(rows[0]!.time).toISOString(),

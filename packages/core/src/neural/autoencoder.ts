@@ -302,7 +302,9 @@ export class AutoencoderModel {
 
   /**
    * Verdict scores per metric (> 1: flagged) of the scaled values against a reconstruction, raised to the level
-   * scores when there are any.
+   * scores when there are any. The rows of a level run are judged by it alone: their errors against a
+   * reconstruction that never saw them (they are masked) would otherwise carry the windows of the sustained rule
+   * over the normal rows next to them.
    */
   private judge(
     scaled: Float32Array,
@@ -316,9 +318,12 @@ export class AutoencoderModel {
     const window = Math.max(2, this.metadata.window >> 1);
     return scales.map((scale, m) => {
       const z = new Float64Array(rows);
-      for (let r = 0; r < rows; r++) z[r] = (scaled[r * count + m]! - reconstructed[r * count + m]!) / scale;
+      const level = levelScore?.[m];
+      for (let r = 0; r < rows; r++) {
+        z[r] = level && level[r]! > 1 ? 0 : (scaled[r * count + m]! - reconstructed[r * count + m]!) / scale;
+      }
       const { score } = judgeResiduals(z, window, sensitivity, this.metadata.k);
-      if (levelScore) for (let r = 0; r < rows; r++) score[r] = Math.max(score[r]!, levelScore[m]![r]!);
+      if (level) for (let r = 0; r < rows; r++) score[r] = Math.max(score[r]!, level[r]!);
       return score;
     });
   }

@@ -164,9 +164,10 @@ export function levelScores(
 
 /**
  * Scores of the rows of significant runs of z: repeatedly the run whose sum, less DRIFT per row, is largest (on
- * either side of 0; Kadane's maximum subarray, so its ends are where the deviation starts and stops), scored by
- * |mean| / (K_S sqrt(v / L)) as the sustained rule of metric/residual-verdict.ts scores a window of L rows, and
- * taken out of z, until a run is not significant.
+ * either side of 0; Kadane's maximum subarray, so its ends are where the deviation starts and stops), its ends
+ * then trimmed to where z reaches half the run's mean (CUSUM's drift for a shift of that size: a stretch slightly
+ * off the profile next to a large shift must not join it), scored by |mean| / (K_S sqrt(v / L)) as the sustained
+ * rule of metric/residual-verdict.ts scores a window of L rows, and taken out of z, until a run is not significant.
  */
 function runScores(z: Float64Array, sensitivity: number): Float64Array {
   const score = new Float64Array(z.length);
@@ -174,17 +175,24 @@ function runScores(z: Float64Array, sensitivity: number): Float64Array {
   const bar = pointThreshold(sensitivity, SUSTAINED_Z) * Math.sqrt(varianceFactor(z));
   const rest = z.slice();
   for (let found = 0; found < MAX_RUNS; found++) {
-    const run = [heaviestRun(rest, 1), heaviestRun(rest, -1)].reduce((a, b) => (b.score > a.score ? b : a));
+    const wide = [heaviestRun(rest, 1, DRIFT), heaviestRun(rest, -1, DRIFT)].reduce((a, b) =>
+      b.score > a.score ? b : a,
+    );
+    const inner = heaviestRun(rest.subarray(wide.start, wide.end), wide.sign, Math.max(DRIFT, wide.mean / 2));
+    const run = { ...inner, start: wide.start + inner.start, end: wide.start + inner.end };
     const significance = run.score / bar;
     if (!(significance > 1)) break;
     score.fill(significance, run.start, run.end);
-    rest.fill(0, run.start, run.end);
+    rest.fill(0, wide.start, wide.end);
   }
   return score;
 }
 
-/** Rows [start, end) of the run maximising the sum of sign * z - DRIFT, and |sum of z| / sqrt(L) over it. */
-function heaviestRun(z: Float64Array, sign: number) {
+/**
+ * Rows [start, end) of the run maximising the sum of sign * z - drift; its mean distance from 0 on that side,
+ * and |sum of z| / sqrt(L).
+ */
+function heaviestRun(z: Float64Array, sign: number, drift: number) {
   let best = { start: 0, end: 0, gain: 0 };
   let start = 0;
   let gain = 0;
@@ -193,13 +201,15 @@ function heaviestRun(z: Float64Array, sign: number) {
       start = t;
       gain = 0;
     }
-    gain += sign * z[t]! - DRIFT;
+    gain += sign * z[t]! - drift;
     if (gain > best.gain) best = { start, end: t + 1, gain };
   }
   const length = best.end - best.start;
   let sum = 0;
-  for (let t = best.start; t < best.end; t++) sum += z[t]!;
-  return { start: best.start, end: best.end, score: length === 0 ? 0 : Math.abs(sum) / Math.sqrt(length) };
+  for (let t = best.start; t < best.end; t++) sum += sign * z[t]!;
+  return length === 0
+    ? { start: 0, end: 0, sign, mean: 0, score: 0 }
+    : { start: best.start, end: best.end, sign, mean: sum / length, score: sum / Math.sqrt(length) };
 }
 
 /**

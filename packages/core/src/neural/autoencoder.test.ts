@@ -180,6 +180,13 @@ describe('AutoencoderModel.detect', () => {
 
     expect(Math.min(...ratios)).toBeGreaterThan(0.85);
     expect(Math.max(...ratios)).toBeLessThan(1.15);
+    // Lower sensitivity flags a subset; 0 flags nothing.
+    const anomalous = (sensitivity: number) =>
+      model.detect(rows, { sensitivity }).points.flatMap((p, r) => (p.anomalous ? [r] : []));
+    const lower = anomalous(0.3);
+    expect(lower.length).toBeGreaterThan(0);
+    expect(lower.every((r) => points[r]!.anomalous)).toBe(true);
+    expect(anomalous(0)).toEqual([]);
   });
 
   it('evaluates every row, the tail included, with expected values and bands in the metric units', () => {

@@ -262,8 +262,9 @@ export class AutoencoderModel {
     };
     const { reconstructed, scores } = this.reconstructRobustly(features, profile, judge);
     const band = pointThreshold(Math.max(sensitivity, Number.MIN_VALUE), k);
-    // Per metric, in the metric's units: the reconstruction and the band edges.
+    // Per metric, in the metric's units: the reconstruction and the band edges (unbounded at sensitivity 0).
     const column = (m: number, offset: number) => {
+      if (!Number.isFinite(offset)) return new Float64Array(rows.length).fill(offset);
       const values = new Float64Array(rows.length);
       for (let r = 0; r < rows.length; r++) values[r] = reconstructed[r * count + m]! + offset;
       return unscaleMetric(spec, m, values);

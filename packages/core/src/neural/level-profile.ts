@@ -5,16 +5,19 @@
  *
  * Per metric m, in scaled space (features.ts):
  *   profile(t)  = median of the training rows in t's time-of-day slot (SLOT_MS wide; weekends apart when the
- *                 training rows hold PROFILE_DAYS days of each), read linearly between slot centres
+ *                 training rows hold PROFILE_DAYS days of each), each training day's level taken out first, a
+ *                 slot outvoted by anomalies replaced by its neighbours; read linearly between slot centres
  *   d(t)        = y(t) - profile(t), the row's level beyond its time of day
  *   z(t)        = (d(t) - median of d) / robust scale of d, over the request's rows: a request that is low all
  *                 day (a weekend against a weekday profile) is not a shift, a stretch of it is
  *   level score = per run of z away from 0 (a maximum subarray), its mean against the sustained rule's bar of
- *                 metric/residual-verdict.ts; rows the reconstruction flags as points (spikes, dips, outages)
+ *                 metric/residual-verdict.ts; rows the reconstruction misses as points (spikes, dips, outages)
  *                 count as 0.
+ * The flagged rows are then masked like any other (autoencoder.ts), imputed along the profile at the level of
+ * the rows around them, so `expected` is the level outside the shift.
  */
 import { PROFILE_DAYS } from '../metric/log-baseline.js';
-import { pointThreshold, robustScale, SUSTAINED_Z } from '../metric/residual-verdict.js';
+import { DEFAULT_SENSITIVITY, pointThreshold, robustScale, SUSTAINED_Z } from '../metric/residual-verdict.js';
 import { median } from '../stats/sens-slope.js';
 
 const DAY_MS = 86_400_000;
@@ -135,7 +138,7 @@ export function profileAt(profile: LevelProfile, times: readonly number[]): Floa
 
 /**
  * Per metric, the level score of each row (> 1: inside a significant run away from the usual level). Rows the
- * reconstruction misses by more than the point threshold (spikes, dips, outages: the reconstruction follows a
+ * reconstruction misses by more than the default point threshold (spikes, dips, outages: the reconstruction follows a
  * long shift, so its rows are not among them) count as 0 here.
  */
 export function levelScores(
@@ -148,7 +151,8 @@ export function levelScores(
 ): Float64Array[] {
   const count = scales.length;
   const rows = scaled.length / count;
-  const pointBar = pointThreshold(Math.max(sensitivity, Number.MIN_VALUE), pointZ);
+  // Which rows are points does not depend on the sensitivity: a lower one must not let an outage into the runs.
+  const pointBar = pointThreshold(DEFAULT_SENSITIVITY, pointZ);
   return scales.map((errorScale, m) => {
     const d = new Float64Array(rows);
     for (let r = 0; r < rows; r++) d[r] = scaled[r * count + m]! - profile[r * count + m]!;

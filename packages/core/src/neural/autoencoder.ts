@@ -6,7 +6,9 @@
  *   error e(t, m) = y(t, m) - ŷ(t, m), in units of the metric's scale s(m) (robust spread of the training errors;
  *   for models trained before it was stored, threshold / k)
  *   verdicts as metric/residual-verdict.ts gives them: |e| > k s (the threshold, moved by sensitivity), or a run
- *   of same-signed errors whose mean is significant (a level shift the slices half follow)
+ *   of same-signed errors whose mean is significant (a level shift the slices half follow); where the model
+ *   stores a time-of-day profile, raised to the level scores of level-profile.ts (a shift longer than a slice is
+ *   reconstructed as it is: only a test over the whole request sees it)
  *   expected = unscale(ŷ), band = [unscale(ŷ - T), unscale(ŷ + T)] with T the point threshold at that sensitivity
  *   score = the largest verdict score of the row's metrics; anomalous when > 1; exceeded = the metrics over 1
  * Per row, not per neighbourhood: a dense layer spreads one extreme input over its whole slice, so the rows of
@@ -14,7 +16,7 @@
  * first by a straight line between the nearest unmasked rows, then by the network's own reconstruction) and the
  * slices holding them predicted again, until no new row is flagged (MASK_ROUNDS at most). Verdicts and `expected`
  * come from the last reconstruction, which never saw the anomaly: a long dip's expected value is what the model
- * makes of the rows around it.
+ * makes of the rows around it (with a profile, masked rows are imputed along it, at the level around them).
  */
 import * as tf from '@tensorflow/tfjs';
 import { InvalidInputError } from '../errors.js';

@@ -76,4 +76,20 @@ describe('levelScores', () => {
     const around = levelScores(outage, expected, Float64Array.from(clean), scales, 0.95, 5)[0]!;
     expect(Math.max(...around)).toBeLessThanOrEqual(1);
   });
+
+  it('flags nothing in a noiseless metric, whose deviation from the profile is only its reading error', () => {
+    // A client count 30 (1.5 + sin) + 3 in log space: sharp at night, where reading between slots errs the most.
+    const clients = (time: number) => Math.log1p(48 + 30 * Math.sin((2 * Math.PI * time) / DAY)) / 5;
+    const exact = fitLevelProfile(history, Float32Array.from(history, clients), 1)!;
+    const smooth = Float32Array.from(request, clients);
+    const score = levelScores(
+      smooth,
+      profileAt(exact, request),
+      Float64Array.from(smooth),
+      scales,
+      0.95,
+      5,
+    )[0]!;
+    expect(Math.max(...score)).toBeLessThanOrEqual(1);
+  });
 });

@@ -32,8 +32,6 @@ const DRIFT = 1;
 const MAX_RUNS = 8;
 /** z clipped to this many scales for the autocorrelation, so the runs themselves do not dominate it. */
 const CLIP_Z = 3;
-/** A spread below this (a constant metric) is raised to it, so rounding never makes a run. */
-const MIN_SCALE = 1e-6;
 
 /** Stored in the model's metadata (models trained before it have none, and no level test). */
 export interface LevelProfile {
@@ -162,8 +160,10 @@ export function levelScores(
     for (let r = 0; r < rows; r++) d[r] = scaled[r * count + m]! - profile[r * count + m]!;
     const center = median(d);
     for (let r = 0; r < rows; r++) deviation[r] = Math.abs(d[r]! - center);
-    // The robust scale of metric/residual-verdict.ts (1.4826 x the median absolute deviation).
-    const scale = Math.max(MIN_SCALE, 1.4826 * median(deviation));
+    // The robust scale of metric/residual-verdict.ts (1.4826 x the median absolute deviation), but never finer
+    // than the reconstruction's: a noiseless metric (a smooth client count) deviates from the profile's
+    // piecewise-linear reading by a systematic trace that would otherwise be a run many scales long.
+    const scale = Math.max(errorScale, 1.4826 * median(deviation));
     const z = new Float64Array(rows);
     for (let r = 0; r < rows; r++) {
       const error = scaled[r * count + m]! - reconstructed[r * count + m]!;

@@ -17,7 +17,7 @@
  * the rows around them, so `expected` is the level outside the shift.
  */
 import { PROFILE_DAYS } from '../metric/log-baseline.js';
-import { DEFAULT_SENSITIVITY, pointThreshold, robustScale, SUSTAINED_Z } from '../metric/residual-verdict.js';
+import { DEFAULT_SENSITIVITY, pointThreshold, SUSTAINED_Z } from '../metric/residual-verdict.js';
 import { median } from '../stats/sens-slope.js';
 
 const DAY_MS = 86_400_000;

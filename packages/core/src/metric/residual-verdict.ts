@@ -59,9 +59,7 @@ export function judgeResiduals(
   for (let t = 0; t < n; t++) score[t] = Math.abs(z[t]!) / pointBar;
   const length = Math.min(window, n);
   if (length < 2) return { score };
-  const rho = lagOneCorrelation(z);
-  const meanBar =
-    ((SUSTAINED_Z * DEFAULT_SENSITIVITY) / sensitivity) * Math.sqrt((1 + rho) / (1 - rho) / length);
+  const meanBar = ((SUSTAINED_Z * DEFAULT_SENSITIVITY) / sensitivity) * Math.sqrt(varianceFactor(z) / length);
   // Rows the point rule flags stay out of the means: an outage must not drag its neighbours' window over the bar.
   const pointFlagged = new Uint8Array(n);
   for (let t = 0; t < n; t++) pointFlagged[t] = +(score[t]! > 1);
@@ -93,6 +91,15 @@ export function judgeResiduals(
 /** K: the point threshold in scales at this sensitivity, `pointZ` at the default one. */
 export function pointThreshold(sensitivity: number, pointZ = POINT_Z): number {
   return (pointZ * DEFAULT_SENSITIVITY) / sensitivity;
+}
+
+/**
+ * v = (1 + ρ) / (1 - ρ): how much the variance of a mean of autocorrelated residuals exceeds that of independent
+ * ones, ρ their lag-1 autocorrelation.
+ */
+export function varianceFactor(z: Float64Array): number {
+  const rho = lagOneCorrelation(z);
+  return (1 + rho) / (1 - rho);
 }
 
 /** Lag-1 autocorrelation of the clipped residuals, in [0, 0.9]. */

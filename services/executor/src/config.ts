@@ -128,6 +128,8 @@ export const ConfigSchema = Type.Object({
   CONSUL_CHECK_INTERVAL: Type.String({ pattern: '^[0-9]+(ms|s|m)$', default: '10s' }),
   /** A critical instance is dropped from the catalogue after this long. */
   CONSUL_DEREGISTER_AFTER: Type.String({ pattern: '^[0-9]+(s|m|h)$', default: '1m' }),
+  /** How often the agent is asked whether it still knows this executor (re-registered when not). */
+  CONSUL_RESYNC_MS: Type.Integer({ minimum: 100, default: 10000 }),
 });
 
 export type Config = Static<typeof ConfigSchema>;

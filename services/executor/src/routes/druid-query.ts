@@ -1,10 +1,10 @@
 import formbody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyError, FastifyReply } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import type { Config } from '../config.js';
 import { detectDruidQuery } from '../detection/detect-druid-query.js';
-import { bodyTooLarge, invalidField, predictionFailed } from '../detection/metric-errors.js';
+import { bodyTooLarge, invalidField } from '../detection/metric-errors.js';
 import { type BodyEncoding, decodeMetricRequest } from '../detection/metric-request.js';
 import { createMetricRunner } from '../detection/metric-runner.js';
 import { OutliersError, OutliersReply } from '../schemas/druid-query.js';
@@ -15,7 +15,8 @@ import { splitDataMember } from './split-data-member.js';
  * The metric-detection API of the network-traffic reference: `POST /api/v1/outliers` and its documented alias
  * `POST /calculate`. Bodies: application/x-www-form-urlencoded or multipart/form-data (base64 fields, as the
  * reference), or JSON. Errors answer `{"status":"error","msg","code"}` with a real HTTP status (the reference sent
- * 200). The body parsers and the error handler are scoped to these two routes.
+ * 200; the app's error handler writes that shape for routes whose config says `errorReply: 'metric'`). The body
+ * parsers are scoped to these two routes.
  */
 const druidQueryRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (fastify, { config }) => {
   await fastify.register(formbody, { bodyLimit: config.BODY_LIMIT, parser: parseForm });
@@ -59,26 +60,6 @@ const druidQueryRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (f
       }
     }
   });
-  fastify.setErrorHandler((error: FastifyError, request, reply) => {
-    // A multipart body busboy could not read (no boundary, cut short) fails before any body exists: the client's.
-    const unreadable = error.statusCode === undefined && request.isMultipart() && request.body === undefined;
-    const status = unreadable ? 400 : (error.statusCode ?? 500);
-    if (status >= 500) {
-      if (!error.code?.startsWith('EXECUTOR_')) {
-        request.log.error({ err: error }, 'metric detection failed');
-        const failure = predictionFailed();
-        return reply.code(500).send({ status: 'error', msg: failure.message, code: failure.code });
-      }
-      return reply.code(status).send({ status: 'error', msg: error.message, code: error.code });
-    }
-    request.log.info({ err: error }, 'rejected metric request');
-    // Parser errors (bad JSON, too large, unsupported type) are the client's: keep their status, name the body.
-    const msg = error.code?.startsWith('EXECUTOR_') ? error.message : `body: ${error.message}`;
-    return reply
-      .code(status === 413 ? 400 : status)
-      .send({ status: 'error', msg, code: error.code ?? 'EXECUTOR_BAD_REQUEST' });
-  });
-
   const schema = {
     tags: ['metrics'],
     summary: 'Anomalies of a Druid timeseries (query run against Druid, or its response given as data)',
@@ -112,8 +93,13 @@ const druidQueryRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (f
     // Serialised where the detection ran (reply-json.ts), not again here.
     return reply.type('application/json; charset=utf-8').send(body);
   };
-  fastify.post('/api/v1/outliers', { schema }, handler);
-  fastify.post('/calculate', { schema: { ...schema, summary: 'Alias of POST /api/v1/outliers' } }, handler);
+  const replies = { errorReply: 'metric' as const };
+  fastify.post('/api/v1/outliers', { schema, config: replies }, handler);
+  fastify.post(
+    '/calculate',
+    { schema: { ...schema, summary: 'Alias of POST /api/v1/outliers' }, config: replies },
+    handler,
+  );
 };
 
 export default druidQueryRoutes;

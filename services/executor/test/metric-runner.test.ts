@@ -7,9 +7,7 @@ describe('metric runner', () => {
   it('finishes every task under way when closed, queued ones included', async () => {
     const runner = createMetricRunner({ workers: 2, k: undefined });
     const work: MetricWork = {
-      rows: {
-        data: { value: base64(druidResponse(trafficRows(1440, { stepMs: 60_000 }))), encoding: 'form' },
-      },
+      rows: { data: { base64: base64(druidResponse(trafficRows(1440, { stepMs: 60_000 }))) } },
       metric: 'bytes',
       model: { name: 'shallow', kind: 'shallow', resolvedBy: 'fallback' },
     };

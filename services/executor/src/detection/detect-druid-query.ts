@@ -24,6 +24,7 @@ import {
 import { InvalidModelNameError, isValidModelName, type ModelManifest } from '@outliers/model-store';
 import type { FastifyBaseLogger } from 'fastify';
 import { ExecutorError } from '../errors.js';
+import type { MetricRequest } from './decode-metric-request.js';
 import {
   druidFailed,
   druidTimeout,
@@ -32,7 +33,6 @@ import {
   noDataProvided,
   predictionFailed,
 } from './metric-errors.js';
-import type { MetricRequest } from './metric-request.js';
 import type { MetricModel, MetricRunner } from './metric-runner.js';
 import type { MetricWork } from './metric-work.js';
 import { type MetricGrid, metricGrid } from './missing-buckets.js';

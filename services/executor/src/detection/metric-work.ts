@@ -5,11 +5,10 @@
  * an error thrown in a worker loses its code and status on the way.
  */
 import { InvalidInputError, type MetricDetection, type MetricRow, shallowDetect } from '@outliers/core';
-import { DruidResponseError, parseTimeseriesResponse } from '@outliers/druid';
 import { ExecutorError } from '../errors.js';
 import type { OutliersReply } from '../schemas/druid-query.js';
-import { druidFailed, invalidField, predictionFailed } from './metric-errors.js';
-import { decodeJsonField, type EncodedJsonField } from './metric-request.js';
+import { decodeMetricRows, type RowSource } from './decode-metric-rows.js';
+import { invalidField, predictionFailed } from './metric-errors.js';
 import { fillMissingRows, type MetricGrid } from './missing-buckets.js';
 import { replyJson } from './reply-json.js';
 
@@ -22,8 +21,8 @@ export interface TrainedMetricModel {
 }
 
 export interface MetricWork {
-  /** The client's `data` field, still encoded, or the text of Druid's answer (parsed where this work runs). */
-  rows: { data: EncodedJsonField } | { druid: string };
+  /** The client's `data` field, still encoded, or the text of Druid's answer (decoded where this work runs). */
+  rows: RowSource;
   /** METRIC: the metric whose expected value is reported. */
   metric: string;
   /** How the reply describes the model; kind 'shallow' runs the shallow model. */
@@ -41,12 +40,7 @@ export type MetricWorkResult =
 /** @param trained the model to run; undefined for the shallow model. */
 export function runMetricWork(work: MetricWork, trained: TrainedMetricModel | undefined): MetricWorkResult {
   try {
-    const { rows, missing } = fillMissingRows(
-      'data' in work.rows
-        ? parseRows(decodeJsonField('data', work.rows.data), 'data')
-        : parseRows(work.rows.druid, 'druid'),
-      work.grid,
-    );
+    const { rows, missing } = fillMissingRows(decodeMetricRows(work.rows), work.grid);
     const detection = rows.length === 0 ? undefined : runModel(trained, rows, work.metric);
     return { body: replyJson(detection, work.metric, work.model, missing) };
   } catch (error) {
@@ -68,17 +62,6 @@ export function failureResult(error: unknown): MetricWorkResult {
   const failure = predictionFailed();
   const cause = error instanceof Error ? (error.stack ?? error.message) : String(error);
   return { error: { code: failure.code, statusCode: failure.statusCode, message: failure.message, cause } };
-}
-
-function parseRows(value: unknown, source: 'data' | 'druid'): MetricRow[] {
-  try {
-    return parseTimeseriesResponse(value, 'data').rows;
-  } catch (error) {
-    if (!(error instanceof DruidResponseError)) throw error;
-    // Bad client data is a 400; a broker answer we cannot read is a Druid failure, whose reason goes to the log.
-    if (source === 'data') throw invalidField(error.field, error.message);
-    throw Object.assign(druidFailed(), { cause: error });
-  }
 }
 
 function runModel(

@@ -2,7 +2,6 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Config } from '../config.js';
 import { type MetricRequest, validateMetricBody } from '../detection/decode-metric-request.js';
 import { detectDruidQuery } from '../detection/detect-druid-query.js';
-import { createMetricRunner } from '../detection/metric-runner.js';
 import { OutliersBody, OutliersError, OutliersReply } from '../schemas/druid-query.js';
 import metricBodies from './metric-bodies.js';
 
@@ -15,12 +14,10 @@ import metricBodies from './metric-bodies.js';
 const druidQueryRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (fastify, { config }) => {
   await fastify.register(metricBodies, { bodyLimit: config.BODY_LIMIT });
 
-  const runner = createMetricRunner({ workers: config.METRIC_WORKERS, k: config.K });
   const queryPolicy = {
     dataSources: config.DRUID_DATA_SOURCES.split(','),
     maxTimeoutMs: config.DRUID_TIMEOUT_MS,
   };
-  fastify.addHook('onClose', () => runner.close());
 
   const route = {
     schema: {
@@ -41,7 +38,7 @@ const druidQueryRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (f
     const body = await detectDruidQuery(request.body, {
       druid: fastify.druid,
       models: fastify.metricModels.cache,
-      runner,
+      runner: fastify.metricModels.runner,
       defaultModel: config.DEFAULT_MODEL,
       metric: config.METRIC,
       queryPolicy,

@@ -38,7 +38,7 @@ export interface MetricRequest {
  * @param body a JsonBody, or the fields of a form or multipart body (their parsers' output).
  * @throws ExecutorError 400 naming the field that cannot be decoded.
  */
-export function decodeMetricRequest(body: unknown): MetricRequest {
+function decodeMetricRequest(body: unknown): MetricRequest {
   const encoding: BodyEncoding = body instanceof JsonBody ? 'json' : 'form';
   const value = body instanceof JsonBody ? body.value : body;
   if (value === undefined || value === null || value === '') return {};

@@ -14,7 +14,7 @@ import { replyJson } from './reply-json.js';
 const SHALLOW_SENSITIVITY = 0.95;
 
 /** A trained model (the autoencoder of `@outliers/core/autoencoder`). */
-export interface TrainedMetricModel {
+interface TrainedMetricModel {
   detect(rows: readonly MetricRow[]): MetricDetection;
 }
 

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import { type MetricRequest, validateMetricBody } from '../detection/decode-metric-request.js';
 import { detectDruidQuery } from '../detection/detect-druid-query.js';
@@ -31,10 +32,7 @@ const druidQueryRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (f
     validatorCompiler: () => validateMetricBody,
     config: { errorReply: 'metric' as const },
   };
-  const handler = async (
-    request: { body: MetricRequest; log: typeof fastify.log },
-    reply: { type(contentType: string): { send(body: string | Buffer): unknown } },
-  ) => {
+  const handler = async (request: FastifyRequest<{ Body: MetricRequest }>, reply: FastifyReply) => {
     const body = await detectDruidQuery(request.body, {
       druid: fastify.druid,
       models: fastify.metricModels.cache,

@@ -34,7 +34,9 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
 
 function statusOf(error: FastifyError, request: FastifyRequest): number {
   // A multipart body busboy could not read (no boundary, cut short) fails before any body exists: the client's.
-  if (error.statusCode === undefined && request.isMultipart() && request.body === undefined) return 400;
+  // (The header, not isMultipart(): only the metric routes' scope has the multipart plugin.)
+  const multipart = /^multipart\/form-data\b/i.test(request.headers['content-type'] ?? '');
+  if (error.statusCode === undefined && multipart && request.body === undefined) return 400;
   // 400 rather than 413 for an oversized body, as the reference services answer.
   if (error.statusCode === 413) return 400;
   return error.statusCode ?? 500;

@@ -1,10 +1,12 @@
 /**
  * A trained model version is loaded once per thread that runs detection: on the event loop only when it runs them
- * (METRIC_WORKERS=0), never when worker threads do (each worker loads its own, loaded-models.test.ts).
+ * (METRIC_WORKERS=0), never when worker threads do; each of those loads its own, once.
  */
 import { DiskModelStore } from '@outliers/model-store';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadAutoencoder } from '../src/detection/load-autoencoder.js';
+import { sharedModelFiles } from '../src/detection/loaded-models.js';
+import { metricThread } from '../src/detection/metric-thread.js';
 import { tempDir } from './support/helpers.js';
 import {
   base64,
@@ -58,6 +60,23 @@ async function serveTwoVersions(workers: string): Promise<void> {
 }
 
 describe('model loads', () => {
+  it('a thread (metricThread, as every worker runs it) loads a version once for all its calls', async () => {
+    vi.mocked(loadAutoencoder).mockClear();
+    const thread = metricThread(undefined);
+    const v1 = sharedModelFiles('m@1', files);
+    const work = {
+      rows: { data: { base64: data } },
+      metric: 'bytes',
+      model: { name: 'm', kind: 'autoencoder', version: '1', resolvedBy: 'model' },
+    };
+    expect(await thread.load(v1)).toEqual({ value: null });
+    for (let i = 0; i < 3; i++) expect('value' in (await thread.detect({ work, model: v1 }))).toBe(true);
+    expect(loadAutoencoder).toHaveBeenCalledTimes(1);
+    await thread.detect({ work, model: sharedModelFiles('m@2', files) });
+    expect(loadAutoencoder).toHaveBeenCalledTimes(2);
+    thread.close();
+  });
+
   it('METRIC_WORKERS=0: the event loop loads each version once', async () => {
     vi.mocked(loadAutoencoder).mockClear();
     await serveTwoVersions('0');

@@ -1,17 +1,12 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { DruidClient } from '@outliers/druid';
 import type { ModelStore } from '@outliers/model-store';
-import Fastify, {
-  type FastifyError,
-  type FastifyInstance,
-  type FastifyReply,
-  type FastifyRequest,
-  LogController,
-} from 'fastify';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { parseApiKeys } from './access/api-keys.js';
 import type { Config } from './config.js';
 import type { DetectorBackend } from './detection/initialize-station.js';
+import { errorHandler } from './errors/error-handler.js';
 import accessControlPlugin from './plugins/access-control.js';
 import connectionDrainPlugin from './plugins/connection-drain.js';
 import druidClientPlugin from './plugins/druid-client.js';
@@ -96,40 +91,4 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(druidQueryRoutes, { config });
 
   return app as unknown as FastifyInstance;
-}
-
-/**
- * One error handler: 4xx keep their message (it names the field) and are logged at info; 5xx are logged with the
- * request and answered without internals. An unknown station answers exactly the reference's 404 body.
- */
-function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
-  if (error.code === 'EXECUTOR_STATION_NOT_INITIALIZED') {
-    return reply.code(404).send({ status: 'Station not initialized' });
-  }
-  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-    // The issue asks for 400 (not 413) for an oversized body.
-    return reply
-      .code(400)
-      .send({ status: 'Bad request', code: error.code, message: `body: ${error.message}` });
-  }
-  const statusCode = error.statusCode ?? 500;
-  if (statusCode < 500) {
-    request.log.info({ err: error }, 'rejected request');
-    return reply
-      .code(statusCode)
-      .send({ status: reasonOf(statusCode), code: error.code, message: error.message });
-  }
-  request.log.error({ err: error }, 'request failed');
-  return reply.code(statusCode).send({
-    status: reasonOf(statusCode),
-    code: error.code,
-    message: statusCode === 503 ? error.message : 'Internal error',
-  });
-}
-
-function reasonOf(statusCode: number): string {
-  if (statusCode === 400) return 'Bad request';
-  if (statusCode === 404) return 'Not found';
-  if (statusCode === 503) return 'Unavailable';
-  return statusCode < 500 ? 'Rejected' : 'Error';
 }

@@ -25,3 +25,8 @@ export const bodyTooLarge = createError(
   400,
   (limit: number) => `body: larger than the body limit (BODY_LIMIT = ${limit} bytes)`,
 );
+
+/** `error`, carrying what caused it for the log (the client sees only `error`). */
+export function causedBy<E extends Error>(error: E, cause: unknown): E {
+  return Object.assign(error, { cause });
+}

@@ -99,22 +99,6 @@ describe('Random', () => {
     expect(rng.sample(10, 0)).toHaveLength(0);
   });
 
-  it('samples into a given array exactly what sample() draws, whatever sizes came before', () => {
-    const a = new Random(3);
-    const b = new Random(3);
-    for (const [n, k] of [
-      [1440, 256],
-      [50, 50],
-      [2000, 7],
-      [1440, 256],
-    ] as const) {
-      const into = new Int32Array(k);
-      b.sampleInto(n, into);
-      expect(into).toEqual(a.sample(n, k));
-    }
-    expect(() => b.sampleInto(5, new Int32Array(6))).toThrow(/^k:/);
-  });
-
   it('rejects bad seeds and ranges naming the argument', () => {
     expect(() => new Random(1.5)).toThrow(InvalidInputError);
     expect(() => new Random(Number.NaN)).toThrow(/seed/);

@@ -17,8 +17,8 @@ const TWO_POW_MINUS_53 = 1 / 9007199254740992;
 /** Above this many candidates, `sample` tracks swaps in a Map instead of a dense array (O(k) memory). */
 const DENSE_SAMPLE_LIMIT = 1 << 16;
 /**
- * `sampleInto`'s working arrays, kept between calls (allocating them cost more than the shuffle). JavaScript runs
- * one call at a time per thread, and nothing in a call can re-enter it.
+ * `sample`'s working arrays, kept between calls (allocating them cost more than the shuffle). JavaScript runs one
+ * call at a time per thread, and nothing in a call can re-enter it.
  */
 const scratch = { pool: new Int32Array(0), draws: new Float64Array(0) };
 
@@ -168,17 +168,6 @@ export class Random {
     const out = new Int32Array(k);
     this.shuffleInto(n, out);
     return out;
-  }
-
-  /**
-   * `sample(n, out.length)` written into `out`: the same indices from the same draws, without allocating (the
-   * shallow model draws 64 subsamples per request, and each typed array above 64 bytes costs microseconds to
-   * allocate).
-   * @throws {InvalidInputError} `n` or `k` when not integers with 0 <= out.length <= n < 2^31.
-   */
-  sampleInto(n: number, out: Int32Array): void {
-    checkSampleSize(n, out.length);
-    this.shuffleInto(n, out);
   }
 
   /** The first out.length steps of a Fisher-Yates shuffle of [0, n) into `out` (sizes checked by the caller). */

@@ -40,6 +40,7 @@ export {
   type TimeseriesQuery,
   TimeseriesQuerySchema,
 } from './query.js';
+export { applyQueryPolicy, type QueryPolicy } from './query-policy.js';
 export {
   type ParsedTimeseriesResponse,
   parseTimeseriesResponse,

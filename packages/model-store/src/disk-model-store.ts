@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { access, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ModelNotFoundError } from './errors.js';
-import { newManifest, parseManifest } from './manifest.js';
+import { assertNotPinned, currentManifest, newManifest, parseManifest } from './manifest.js';
 import type { ModelManifest, ModelStore } from './model-store.js';
 import {
   assertFileName,
@@ -65,6 +65,7 @@ export class DiskModelStore implements ModelStore {
     metadata?: Record<string, unknown>,
   ): Promise<ModelManifest> {
     const manifest = newManifest(name, files, metadata);
+    assertNotPinned(await this.manifest(name));
     const { version } = manifest;
     const modelDir = join(this.root, name);
     const staging = join(modelDir, `.staging-${version}`);
@@ -81,12 +82,17 @@ export class DiskModelStore implements ModelStore {
     return manifest;
   }
 
-  async activate(name: string, version: string): Promise<ModelManifest> {
+  async versionManifest(name: string, version: string): Promise<ModelManifest | null> {
     assertModelName(name);
     assertVersion(version);
     const bytes = await readOrNull(join(this.root, name, version, VERSION_MANIFEST));
-    if (!bytes) throw new ModelNotFoundError(name, version);
-    const manifest = parseManifest(bytes, name);
+    return bytes ? parseManifest(bytes, name) : null;
+  }
+
+  async activate(name: string, version: string, options: { pin?: boolean } = {}): Promise<ModelManifest> {
+    const found = await this.versionManifest(name, version);
+    if (!found) throw new ModelNotFoundError(name, version);
+    const manifest = currentManifest(found, options.pin ?? false);
     await this.#writeLatest(manifest);
     return manifest;
   }

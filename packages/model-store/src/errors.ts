@@ -34,3 +34,14 @@ export class CorruptModelError extends Error {
     super(`model ${model} version ${version}: ${message}`);
   }
 }
+
+/** The model is pinned to a version (a rollback): publishing over it is refused until it is unpinned. */
+export class PinnedModelError extends Error {
+  override readonly name = 'PinnedModelError';
+  constructor(
+    readonly model: string,
+    readonly version: string,
+  ) {
+    super(`model ${model} is pinned to version ${version}: unpin it to publish`);
+  }
+}

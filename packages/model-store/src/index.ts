@@ -5,7 +5,7 @@ export {
   modelStoreConfig,
 } from './create-model-store.js';
 export { DiskModelStore } from './disk-model-store.js';
-export { CorruptModelError, InvalidModelNameError, ModelNotFoundError } from './errors.js';
+export { CorruptModelError, InvalidModelNameError, ModelNotFoundError, PinnedModelError } from './errors.js';
 export { parseManifest, readVersionFiles } from './manifest.js';
 export { type CachedModel, ModelCache, type ModelCacheOptions } from './model-cache.js';
 export type { ModelManifest, ModelStore } from './model-store.js';

@@ -1,5 +1,5 @@
 /** Building, checking and following manifests; shared by both stores and the cache. */
-import { CorruptModelError } from './errors.js';
+import { CorruptModelError, PinnedModelError } from './errors.js';
 import type { ModelManifest, ModelStore } from './model-store.js';
 import { assertFileName, assertModelName, assertVersion, isValidModelName, newVersion } from './names.js';
 
@@ -49,6 +49,7 @@ export function parseManifest(bytes: Uint8Array | string, name: string): ModelMa
       if (!Number.isInteger(size) || size < 0) throw new Error(`bad size for ${file}`);
     }
     if (typeof m.publishedAt !== 'string') throw new Error('no publishedAt');
+    if (m.pinned !== undefined && typeof m.pinned?.at !== 'string') throw new Error('bad pinned');
   } catch (e) {
     throw new CorruptModelError(name, version, (e as Error).message);
   }
@@ -87,4 +88,15 @@ export async function readVersionFiles(
     }),
   );
   return Object.fromEntries(entries);
+}
+
+/** `manifest` as the current one: pinned now when `pin`, else without a pin. */
+export function currentManifest(manifest: ModelManifest, pin: boolean): ModelManifest {
+  const { pinned: _, ...rest } = manifest;
+  return pin ? { ...rest, pinned: { at: new Date().toISOString() } } : rest;
+}
+
+/** @throws {PinnedModelError} when `current` (the model's current manifest) is pinned. */
+export function assertNotPinned(current: ModelManifest | null): void {
+  if (current?.pinned) throw new PinnedModelError(current.name, current.version);
 }

@@ -10,12 +10,21 @@ import type { ModelManifest } from './model-store.js';
 const text = (t: string) => new TextEncoder().encode(t);
 const decode = (files: Record<string, Uint8Array>) => new TextDecoder().decode(files['model.json']);
 
-/** A disk store that counts manifest reads, to check the refresh interval. */
+/** A disk store that counts the manifest reads of others (not its own publishes'), to check the refresh interval. */
 class CountingStore extends DiskModelStore {
   manifestReads = 0;
+  private publishing = false;
   override manifest(name: string): Promise<ModelManifest | null> {
-    this.manifestReads++;
+    if (!this.publishing) this.manifestReads++;
     return super.manifest(name);
+  }
+  override async publish(...args: Parameters<DiskModelStore['publish']>): Promise<ModelManifest> {
+    this.publishing = true;
+    try {
+      return await super.publish(...args);
+    } finally {
+      this.publishing = false;
+    }
   }
 }
 

@@ -12,6 +12,8 @@ export interface ModelManifest {
   publishedAt: string;
   /** Free-form facts about the model (losses, data range, ...). */
   metadata?: Record<string, unknown>;
+  /** Set on the current manifest by a pinning `activate` (a rollback): no publish replaces it until unpinned. */
+  pinned?: { at: string };
 }
 
 export interface ModelStore {
@@ -23,14 +25,23 @@ export interface ModelStore {
   versions(name: string): Promise<string[]>;
   /** One file of one version. */
   readFile(name: string, version: string, file: string): Promise<Uint8Array>;
-  /** Writes all files of a new version, then the manifest naming it; returns the manifest. */
+  /** The manifest of one complete version (current or not), or null when there is no such version. */
+  versionManifest(name: string, version: string): Promise<ModelManifest | null>;
+  /**
+   * Writes all files of a new version, then the manifest naming it; returns the manifest.
+   * @throws {PinnedModelError} when the current manifest is pinned (checked first; nothing is written).
+   */
   publish(
     name: string,
     files: Record<string, Uint8Array>,
     metadata?: Record<string, unknown>,
   ): Promise<ModelManifest>;
-  /** Points the manifest at an existing version (rollback). */
-  activate(name: string, version: string): Promise<ModelManifest>;
+  /**
+   * Points the manifest at an existing version (a rollback), pinned there when `pin` (later publishes are refused
+   * until it is activated again without `pin`), unpinned otherwise.
+   * @throws {ModelNotFoundError} when the version does not exist.
+   */
+  activate(name: string, version: string, options?: { pin?: boolean }): Promise<ModelManifest>;
   /** Deletes all but the newest `keep` versions (never the active one). */
   prune(name: string, keep: number): Promise<void>;
 }

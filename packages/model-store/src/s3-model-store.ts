@@ -12,7 +12,7 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { ModelNotFoundError } from './errors.js';
-import { newManifest, parseManifest } from './manifest.js';
+import { assertNotPinned, currentManifest, newManifest, parseManifest } from './manifest.js';
 import type { ModelManifest, ModelStore } from './model-store.js';
 import {
   assertFileName,
@@ -104,6 +104,7 @@ export class S3ModelStore implements ModelStore {
     metadata?: Record<string, unknown>,
   ): Promise<ModelManifest> {
     const manifest = newManifest(name, files, metadata);
+    assertNotPinned(await this.manifest(name));
     const { version } = manifest;
     await Promise.all(
       Object.entries(files).map(([file, bytes]) => this.#put(this.#key(name, version, file), bytes)),
@@ -113,12 +114,17 @@ export class S3ModelStore implements ModelStore {
     return manifest;
   }
 
-  async activate(name: string, version: string): Promise<ModelManifest> {
+  async versionManifest(name: string, version: string): Promise<ModelManifest | null> {
     assertModelName(name);
     assertVersion(version);
     const bytes = await this.#get(this.#key(name, version, VERSION_MANIFEST));
-    if (!bytes) throw new ModelNotFoundError(name, version);
-    const manifest = parseManifest(bytes, name);
+    return bytes ? parseManifest(bytes, name) : null;
+  }
+
+  async activate(name: string, version: string, options: { pin?: boolean } = {}): Promise<ModelManifest> {
+    const found = await this.versionManifest(name, version);
+    if (!found) throw new ModelNotFoundError(name, version);
+    const manifest = currentManifest(found, options.pin ?? false);
     await this.#put(this.#key(name, LATEST_MANIFEST), JSON.stringify(manifest));
     return manifest;
   }

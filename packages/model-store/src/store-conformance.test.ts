@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DiskModelStore } from './disk-model-store.js';
-import { CorruptModelError, InvalidModelNameError, ModelNotFoundError } from './errors.js';
+import { CorruptModelError, InvalidModelNameError, ModelNotFoundError, PinnedModelError } from './errors.js';
 import { readVersionFiles } from './manifest.js';
 import type { ModelStore } from './model-store.js';
 import { newVersion, VERSION_PATTERN } from './names.js';
@@ -117,6 +117,31 @@ describe.each(harnesses)('%s conformance', (_, make) => {
     expect(new TextDecoder().decode(await h.store.readFile('m', v1.version, 'model.json'))).toBe(
       '{"tag":"1"}',
     );
+  });
+
+  it('pins a rollback: publishing is refused until the version is activated again without a pin', async () => {
+    const v1 = await h.store.publish('m', modelFiles('1'));
+    await new Promise((r) => setTimeout(r, 2));
+    const v2 = await h.store.publish('m', modelFiles('2'));
+    const pinned = await h.store.activate('m', v1.version, { pin: true });
+    expect(pinned).toEqual({ ...v1, pinned: { at: expect.any(String) } });
+    expect(await h.store.manifest('m')).toEqual(pinned);
+    const refused = h.store.publish('m', modelFiles('3'));
+    await expect(refused).rejects.toBeInstanceOf(PinnedModelError);
+    await expect(refused).rejects.toThrow(`pinned to version ${v1.version}`);
+    expect(await h.store.versions('m')).toEqual([v1.version, v2.version]);
+
+    expect(await h.store.activate('m', v1.version)).toEqual(v1);
+    const v3 = await h.store.publish('m', modelFiles('3'));
+    expect((await h.store.manifest('m'))?.version).toBe(v3.version);
+  });
+
+  it('reads the manifest of any complete version, current or not', async () => {
+    const v1 = await h.store.publish('m', modelFiles('1'), { job: 'j-1' });
+    await h.store.publish('m', modelFiles('2'));
+    expect(await h.store.versionManifest('m', v1.version)).toEqual(v1);
+    expect(await h.store.versionManifest('m', newVersion())).toBeNull();
+    await expect(h.store.versionManifest('m', '../x')).rejects.toBeInstanceOf(InvalidModelNameError);
   });
 
   it('keeps models apart', async () => {

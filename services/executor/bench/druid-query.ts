@@ -223,7 +223,7 @@ async function compare(executors: Executor[], scenario: Scenario): Promise<void>
  */
 function calibrate(rows: MetricRow[]): void {
   const work: MetricWork = {
-    rows: { data: { value: base64Data(rows), encoding: 'form' } },
+    rows: { data: { base64: base64Data(rows) } },
     metric: 'bytes',
     model: { name: 'shallow', kind: 'shallow', resolvedBy: 'fallback' },
   };

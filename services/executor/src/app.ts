@@ -1,18 +1,16 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { DruidClient } from '@outliers/druid';
 import type { ModelStore } from '@outliers/model-store';
-import Fastify, {
-  type FastifyError,
-  type FastifyInstance,
-  type FastifyReply,
-  type FastifyRequest,
-  LogController,
-} from 'fastify';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import pino, { type Logger } from 'pino';
+import { parseApiKeys } from './access/api-keys.js';
 import type { Config } from './config.js';
+import { errorHandler } from './errors/error-handler.js';
+import accessControlPlugin from './plugins/access-control.js';
 import connectionDrainPlugin from './plugins/connection-drain.js';
 import druidClientPlugin from './plugins/druid-client.js';
 import modelStorePlugin from './plugins/model-store.js';
+import rateLimitsPlugin from './plugins/rate-limits.js';
 import stationServicePlugin from './plugins/station-service.js';
 import swaggerPlugin from './plugins/swagger.js';
 import druidQueryRoutes from './routes/druid-query.js';
@@ -20,6 +18,9 @@ import healthRoutes from './routes/health.js';
 import stationStreamRoutes from './routes/station-stream.js';
 import stationsRoutes from './routes/stations.js';
 import { validatorCompiler } from './schemas/validator-compiler.js';
+
+/** How often request and header timeouts are checked (ms). */
+const TIMEOUT_CHECK_MS = 1000;
 
 /** What buildApp needs besides config; everything has a production default. */
 export interface AppDeps {
@@ -43,10 +44,18 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: config.BODY_LIMIT,
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    connectionTimeout: config.IDLE_TIMEOUT_MS,
+    http: {
+      headersTimeout: Math.min(config.HEADERS_TIMEOUT_MS, config.REQUEST_TIMEOUT_MS),
+      // Node checks those timeouts every 30 s by default: a slow client would hold its socket up to 30 s longer.
+      connectionsCheckingInterval: TIMEOUT_CHECK_MS,
+    },
     return503OnClosing: true,
     // Two info lines per request cost more than a /detection block's bookkeeping; errors are logged regardless.
     logController: new LogController({ disableRequestLogging: !config.LOG_REQUESTS }),
   }).withTypeProvider<TypeBoxTypeProvider>();
+  app.server.maxConnections = config.MAX_CONNECTIONS;
   app.setValidatorCompiler(validatorCompiler);
   app.setErrorHandler(errorHandler);
 
@@ -55,6 +64,10 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   // External
   await app.register(connectionDrainPlugin);
   await app.register(swaggerPlugin);
+  // Who may call what: rate limits first, so that guessing keys is limited too
+  const keys = parseApiKeys(config.API_KEYS);
+  await app.register(rateLimitsPlugin, { config, keys });
+  await app.register(accessControlPlugin, { keys });
   // Application decorators
   await app.register(stationServicePlugin, { config, ...detectors });
   await app.register(modelStorePlugin, { config, ...(deps.modelStore ? { store: deps.modelStore } : {}) });
@@ -66,40 +79,4 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(druidQueryRoutes, { config });
 
   return app as unknown as FastifyInstance;
-}
-
-/**
- * One error handler: 4xx keep their message (it names the field) and are logged at info; 5xx are logged with the
- * request and answered without internals. An unknown station answers exactly the reference's 404 body.
- */
-function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
-  if (error.code === 'EXECUTOR_STATION_NOT_INITIALIZED') {
-    return reply.code(404).send({ status: 'Station not initialized' });
-  }
-  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-    // The issue asks for 400 (not 413) for an oversized body.
-    return reply
-      .code(400)
-      .send({ status: 'Bad request', code: error.code, message: `body: ${error.message}` });
-  }
-  const statusCode = error.statusCode ?? 500;
-  if (statusCode < 500) {
-    request.log.info({ err: error }, 'rejected request');
-    return reply
-      .code(statusCode)
-      .send({ status: reasonOf(statusCode), code: error.code, message: error.message });
-  }
-  request.log.error({ err: error }, 'request failed');
-  return reply.code(statusCode).send({
-    status: reasonOf(statusCode),
-    code: error.code,
-    message: statusCode === 503 ? error.message : 'Internal error',
-  });
-}
-
-function reasonOf(statusCode: number): string {
-  if (statusCode === 400) return 'Bad request';
-  if (statusCode === 404) return 'Not found';
-  if (statusCode === 503) return 'Unavailable';
-  return statusCode < 500 ? 'Rejected' : 'Error';
 }

@@ -41,6 +41,17 @@ export const ConfigSchema = Type.Object({
   LOG_REQUESTS: Type.Boolean({ default: false }),
   /** Outliers kept per station in the readable history (GET /stations/:id/outliers). */
   OUTLIER_HISTORY_LIMIT: Type.Integer({ minimum: 1, default: 10000 }),
+  /**
+   * Connections accepted at once; beyond it new ones are closed at once, so sockets never take the file
+   * descriptors state writes and deliveries need. Default: a quarter of the open-file limit.
+   */
+  MAX_CONNECTIONS: Type.Integer({ minimum: 1, default: connectionsDefault() }),
+  /** A request (headers and body) must arrive within this; a client that is slower is answered 408 and closed. */
+  REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 30000 }),
+  /** The headers must arrive within this (at most REQUEST_TIMEOUT_MS). */
+  HEADERS_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 10000 }),
+  /** A connection that sends and receives nothing for this long is closed. */
+  IDLE_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 60000 }),
   /** Request body limit in bytes; larger bodies get 400. */
   BODY_LIMIT: Type.Integer({ minimum: 1024, default: 4 * 1024 * 1024 }),
   /** Data server base URL; without it outliers are only kept locally. */
@@ -60,10 +71,25 @@ export const ConfigSchema = Type.Object({
   /** Grace period for in-flight work at shutdown. */
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 10000 }),
   // Metric detection API (POST /api/v1/outliers)
+  /**
+   * API keys (access/api-keys.ts): comma-separated `group[+group…]:<SHA-256 hex of the token>`, groups ingest,
+   * metrics, read. Empty: no key is required (the embedded default).
+   */
+  API_KEYS: Type.Optional(
+    Type.String({ pattern: '^\\s*[a-z+]+:[0-9a-fA-F]{64}(\\s*,\\s*[a-z+]+:[0-9a-fA-F]{64})*\\s*$' }),
+  ),
+  /** Requests per RATE_LIMIT_WINDOW_MS per API key (or address without one); 0: no limit. */
+  RATE_LIMIT_MAX: Type.Integer({ minimum: 0, default: 0 }),
+  RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1, default: 60000 }),
   /** Druid broker or router base URL (queries go to {DRUID_URL}/druid/v2/); without it only `data` is served. */
   DRUID_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   /** Per-attempt Druid timeout; a timeout answers 504. */
   DRUID_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 30000 }),
+  /**
+   * Comma-separated tables a `query` may read (the reference's UI queries rb_flow). Queries are also held to the
+   * reference's context keys, with Druid's own timeout capped at DRUID_TIMEOUT_MS (packages/druid query-policy.ts).
+   */
+  DRUID_DATA_SOURCES: Type.String({ pattern: '^[^,\\s]+(,[^,\\s]+)*$', default: 'rb_flow' }),
   /** Disk model store root, used when S3_BUCKET is not set. */
   MODEL_DIR: Type.String({ minLength: 1, default: './var/models' }),
   /** S3-compatible endpoint (MinIO, s3rver); unset for AWS. Requires S3_BUCKET. */
@@ -102,22 +128,35 @@ export const ConfigSchema = Type.Object({
   CONSUL_CHECK_INTERVAL: Type.String({ pattern: '^[0-9]+(ms|s|m)$', default: '10s' }),
   /** A critical instance is dropped from the catalogue after this long. */
   CONSUL_DEREGISTER_AFTER: Type.String({ pattern: '^[0-9]+(s|m|h)$', default: '1m' }),
+  /** How often the agent is asked whether it still knows this executor (re-registered when not). */
+  CONSUL_RESYNC_MS: Type.Integer({ minimum: 100, default: 10000 }),
 });
 
 export type Config = Static<typeof ConfigSchema>;
 
-/**
- * Half the open-file limit: fewer kept-open files than stations × 3 makes every block of a round-robin load open
- * and close its files again (measured: the largest cost of a /detection request with 2,000 stations at 4,096).
- */
-function openFilesDefault(): number {
+/** The process's open-file limit (`ulimit -n`), or undefined where it cannot be read. */
+function openFileLimit(): number | undefined {
   try {
     const limit = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1];
-    if (limit) return Math.max(256, Math.min(65_536, Math.floor(Number(limit) / 2)));
+    return limit ? Number(limit) : undefined;
   } catch {
-    // not Linux
+    return undefined; // not Linux
   }
-  return 4096;
+}
+
+/**
+ * Half the open-file limit: fewer kept-open files than stations × 3 makes every block of a round-robin load open
+ * and close its files again, the largest cost of a /detection request with thousands of stations.
+ */
+function openFilesDefault(): number {
+  const limit = openFileLimit();
+  return limit ? Math.max(256, Math.min(65_536, Math.floor(limit / 2))) : 4096;
+}
+
+/** A quarter of the open-file limit: with the state's half, a quarter stays for deliveries, models and logs. */
+function connectionsDefault(): number {
+  const limit = openFileLimit();
+  return limit ? Math.max(64, Math.floor(limit / 4)) : 1024;
 }
 
 /**

@@ -43,3 +43,20 @@ export const stationNotFound = createError(
   404,
   (id: string) => `Station not found: ${id}`,
 );
+export const unauthorized = createError(
+  'EXECUTOR_UNAUTHORIZED',
+  401,
+  (group: string | undefined) =>
+    `an API key is required${group ? ` for the ${group} routes` : ''}: Authorization: Bearer <token>`,
+);
+export const forbidden = createError(
+  'EXECUTOR_FORBIDDEN',
+  403,
+  (group: string, has: string[]) =>
+    `this API key may not call the ${group} routes (its groups: ${has.join(', ')})`,
+);
+export const rateLimited = createError(
+  'EXECUTOR_RATE_LIMITED',
+  429,
+  (max: number, after: string) => `more than ${max} requests in the rate-limit window; retry in ${after}`,
+);

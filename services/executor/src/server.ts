@@ -64,7 +64,14 @@ async function main(): Promise<void> {
     typeof address === 'object' && address ? address.port : config.PORT,
   );
   if (!consulOptions) return;
-  const registration = await registerInConsul(consulOptions);
+  const registration = await registerInConsul(consulOptions, {
+    reregistered: () =>
+      logger.warn(
+        { serviceId: consulOptions.service.id },
+        'Consul had forgotten this executor: registered again',
+      ),
+    failed: (err) => logger.warn({ err }, 'Consul agent unreachable: registration checked again later'),
+  });
   if (closing) {
     // The signal came while registering: the shutdown found nothing to deregister, so leave the catalogue here.
     await leaveConsul(registration);

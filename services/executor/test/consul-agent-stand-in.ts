@@ -66,6 +66,13 @@ export class ConsulAgentStandIn {
     await new Promise<void>((resolve) => this.server?.close(() => resolve()));
   }
 
+  /** What an agent restarted without its data directory knows: no services, no checks. */
+  forgetAll(): void {
+    for (const check of this.checks.values()) clearInterval(check.timer);
+    this.checks.clear();
+    this.services.clear();
+  }
+
   /** Healthy instances of a service, as `GET /v1/health/service/:name?passing` reports them. */
   passing(name: string): RegisteredService[] {
     return [...this.services.values()].filter(

@@ -53,6 +53,7 @@ describe('Consul registration', () => {
         checkInterval: '10s',
         deregisterCriticalAfter: '1m',
       },
+      resyncMs: 10000,
     });
   });
 
@@ -85,6 +86,28 @@ describe('Consul registration', () => {
     await exited(second.child);
     await until(() => agent.passing('outliers-executor').length === 0);
     expect(agent.services.size).toBe(1);
+  }, 60_000);
+
+  it('registers again when the agent forgets it (an agent restarted without its state)', async () => {
+    agent.services.clear();
+    const child = await startChild({
+      STATE_DIR: `${dir.path}/resync`,
+      CONSUL_HOST: agentAddress.host,
+      CONSUL_PORT: String(agentAddress.port),
+      CONSUL_SERVICE_ADDRESS: '127.0.0.1',
+      CONSUL_CHECK_INTERVAL: '100ms',
+      CONSUL_RESYNC_MS: '200',
+    });
+    try {
+      await until(() => agent.passing('outliers-executor').length === 1);
+      agent.forgetAll();
+      expect(agent.services.size).toBe(0);
+      await until(() => agent.passing('outliers-executor').length === 1);
+    } finally {
+      child.child.kill('SIGTERM');
+      expect(await exited(child.child)).toBe(0);
+    }
+    expect(agent.services.size).toBe(0);
   }, 60_000);
 
   it('a signal while starting: never ready, never registered; while registering: deregistered before exit', async () => {

@@ -100,12 +100,13 @@ describe('model resolution', () => {
     expect(reply.model).toMatchObject({ name: 'default-m', resolvedBy: 'model' });
   });
 
-  it('falls back to the shallow model, sending the query unchanged', async () => {
+  it('falls back to the shallow model, sending the query without the traffic rewrite', async () => {
     const query = queryFor(sensor('sensor-without-model'));
     const before = druid.queries.length;
     const reply = await detect(ctx, { query: base64(query) });
     expect(reply.model).toMatchObject({ name: 'shallow', resolvedBy: 'fallback' });
-    expect(druid.queries.slice(before)).toEqual([query]);
+    // Only the query policy's cap on Druid's timeout (DRUID_TIMEOUT_MS) is added, as to every query.
+    expect(druid.queries.slice(before)).toEqual([{ ...query, context: { timeout: 30_000 } }]);
   });
 
   it('uses DEFAULT_MODEL when the sensor has none, and the shallow model when the default is missing', async () => {

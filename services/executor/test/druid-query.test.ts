@@ -125,11 +125,11 @@ describe('POST /api/v1/outliers: encodings', () => {
 });
 
 describe('POST /api/v1/outliers: running the query', () => {
-  it('sends the client query to Druid unchanged on the shallow path and judges the answer', async () => {
+  it("sends the client query to Druid on the shallow path, Druid's timeout capped at ours, and judges the answer", async () => {
     const before = druid.queries.length;
-    const res = await post(formRequest({ query: base64(query) }));
+    const res = await post(formRequest({ query: base64({ ...query, context: { timeout: 90_000 } }) }));
     expect(res.statusCode).toBe(200);
-    expect(druid.queries.slice(before)).toEqual([query]);
+    expect(druid.queries.slice(before)).toEqual([{ ...query, context: { timeout: 30_000 } }]);
     expect(res.json<OutliersReply>().predicted).toHaveLength(bytesFixture.length);
   });
 
@@ -252,6 +252,23 @@ describe('POST /api/v1/outliers: errors', () => {
       'a query with a bad granularity',
       formRequest({ query: base64({ ...query, granularity: 'P1X' }) }),
       /^query\.granularity: /,
+    ],
+    [
+      'a query of a table off the allow-list (DRUID_DATA_SOURCES)',
+      formRequest({ query: base64({ ...query, dataSource: 'users' }) }),
+      /^query\.dataSource: "users" is not an allowed data source \(allowed: rb_flow\)/,
+    ],
+    [
+      'a query choosing its broker',
+      formRequest({ query: base64({ ...query, context: { brokerService: 'druid/tier2' } }) }),
+      /^query\.context\.brokerService: is not allowed/,
+    ],
+    [
+      'a query filtering through a lookup',
+      formRequest({
+        query: base64({ ...query, filter: { ...query.filter, extractionFn: { type: 'registeredLookup' } } }),
+      }),
+      /^query\.filter\.extractionFn: /,
     ],
     [
       'a model name with traversal',

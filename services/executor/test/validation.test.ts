@@ -93,6 +93,12 @@ describe('bad input is a 400 naming the field', () => {
     expect(res.json().message).toMatch(/^body/);
   });
 
+  it('rejects a /detection request without a body with 400 naming it', async () => {
+    const res = await app.inject({ method: 'POST', url: '/detection' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().message).toMatch(/^body/);
+  });
+
   it('rejects a bad query string on the read endpoints', async () => {
     expect((await app.inject({ url: '/stations/s/outliers?limit=0' })).statusCode).toBe(400);
     expect((await app.inject({ url: '/stations/s/outliers?cursor=abc' })).statusCode).toBe(400);

@@ -5,20 +5,21 @@
  *                                                       train now, in this process (no Redis needed), on the
  *                                                       look-back or on the period [--from, --to)
  *   trainer serve --config FILE                         cluster node: schedulers + worker on the shared Redis
- *   trainer rollback --config FILE --sensor S --to V    point a sensor's manifest back at a kept version
+ *   trainer rollback --config FILE --sensor S --to V    point a sensor's manifest back at a kept version and pin it
+ *   trainer unpin --config FILE --sensor S              let scheduled training publish over the pinned version again
  *   trainer status --config FILE [--json]               sensors, last training, duration, losses, versions
  *   trainer unschedule --config FILE --sensor S         remove the cluster scheduler of a sensor no node trains
  */
 import { parseArgs } from 'node:util';
 import { Queue } from 'bullmq';
-import { RollbackError, rollback } from './commands/rollback.js';
+import { RollbackError, rollback, unpin } from './commands/rollback.js';
 import { formatStatus, type LastRun, lastRuns, sensorStatus } from './commands/status.js';
 import { ConfigError, loadConfig, type TrainerConfig } from './config.js';
 import { trainSensorModel } from './jobs/train-sensor-model.js';
 import { createLogger, type Logger } from './logger.js';
 import { TRAINING_QUEUE } from './queues.js';
 import { redisConnection } from './redis.js';
-import { openRuntime, trainingProcessor } from './runtime.js';
+import { openRuntime, type TrainerRuntime, trainingProcessor } from './runtime.js';
 import { removeSensorSchedule } from './schedules.js';
 import { startTrainerNode } from './trainer-node.js';
 import { trainAutoencoder } from './training/autoencoder-trainer.js';
@@ -29,10 +30,24 @@ const USAGE = `usage:
   trainer run-once --config FILE [--sensor NAME]... [--from ISO-TIME] [--to ISO-TIME]
   trainer serve --config FILE
   trainer rollback --config FILE --sensor NAME --to VERSION
+  trainer unpin --config FILE --sensor NAME
   trainer status --config FILE [--json]
   trainer unschedule --config FILE --sensor NAME`;
 
 class UsageError extends Error {}
+
+/** Runs `use` with the configured store and data source, closing them after. */
+async function withRuntime<T>(
+  config: TrainerConfig,
+  use: (runtime: TrainerRuntime) => Promise<T>,
+): Promise<T> {
+  const runtime = openRuntime(config);
+  try {
+    return await use(runtime);
+  } finally {
+    await runtime.close();
+  }
+}
 
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -48,7 +63,7 @@ async function main(argv: string[]): Promise<number> {
     },
   });
   const command = positionals[0];
-  if (!command || !['run-once', 'serve', 'rollback', 'status', 'unschedule'].includes(command)) {
+  if (!command || !['run-once', 'serve', 'rollback', 'unpin', 'status', 'unschedule'].includes(command)) {
     throw new UsageError(`unknown command ${command ?? '(none)'}`);
   }
   if (!values.config) throw new UsageError('--config FILE is required');
@@ -66,14 +81,19 @@ async function main(argv: string[]): Promise<number> {
     case 'rollback': {
       const sensor = values.sensor?.[0];
       if (!sensor || !values.to) throw new UsageError('rollback needs --sensor NAME and --to VERSION');
-      const runtime = openRuntime(config);
-      try {
-        const manifest = await rollback(runtime.store, sensor, values.to);
-        log.info({ sensor, version: manifest.version }, 'rolled back');
-        process.stdout.write(`${sensor}: active version is now ${manifest.version}\n`);
-      } finally {
-        await runtime.close();
-      }
+      const manifest = await withRuntime(config, (runtime) => rollback(runtime.store, sensor, values.to!));
+      log.info({ sensor, version: manifest.version }, 'rolled back and pinned');
+      process.stdout.write(
+        `${sensor}: active version is now ${manifest.version}, pinned (trainer unpin lets training publish again)\n`,
+      );
+      return 0;
+    }
+    case 'unpin': {
+      const sensor = values.sensor?.[0];
+      if (!sensor) throw new UsageError('unpin needs --sensor NAME');
+      const manifest = await withRuntime(config, (runtime) => unpin(runtime.store, sensor));
+      log.info({ sensor, version: manifest.version }, 'unpinned');
+      process.stdout.write(`${sensor}: version ${manifest.version} is no longer pinned\n`);
       return 0;
     }
     case 'unschedule': {

@@ -41,8 +41,9 @@ export function trainingProcessor(
   runtime: TrainerRuntime,
   train: AbortableTrainFunction,
 ): TrainSensorProcessor<TrainingOutcome> {
-  return (payload, { log, signal, assertOwner }) =>
+  return (payload, { log, signal, assertOwner, job }) =>
     trainSensorModel(payload, {
+      ...(job.id ? { jobId: job.id } : {}),
       source: runtime.source,
       store: runtime.store,
       publish: config.publish,

@@ -12,7 +12,7 @@ import { DiskModelStore, readVersionFiles, S3ModelStore } from '@outliers/model-
 import { startTestS3, type TestS3 } from '@outliers/model-store/testing';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RollbackError, rollback } from '../src/commands/rollback.js';
+import { RollbackError, rollback, unpin } from '../src/commands/rollback.js';
 import { sensorStatus } from '../src/commands/status.js';
 import type { SensorConfig } from '../src/config.js';
 import { type TrainSensorDeps, trainSensorModel } from '../src/jobs/train-sensor-model.js';
@@ -168,6 +168,36 @@ describe('trainSensorModel', () => {
     expect(await store.manifest(sensor.name)).toBeNull();
   });
 
+  it('publishes one version per job, whichever step its node died after (the retry finds it by job id)', {
+    timeout: 90_000,
+  }, async () => {
+    const store = new DiskModelStore(await tempDir('models-'));
+    const d = await deps(store);
+    const first = await trainSensorModel(payload, { ...d, jobId: 'tick-1' });
+    // Died after publishing, before the job was marked complete: the retry publishes nothing new.
+    const again = await trainSensorModel(payload, { ...d, jobId: 'tick-1' });
+    expect(again).toMatchObject({
+      published: true,
+      skipped: 'published by an earlier attempt',
+      version: first.version,
+    });
+    expect(await store.versions(sensor.name)).toEqual([first.version]);
+
+    // Died between writing the version and making it current: the retry makes that version current.
+    const second = await trainSensorModel(payload, { ...d, jobId: 'tick-2' });
+    await store.activate(sensor.name, first.version!);
+    const retried = await trainSensorModel(payload, { ...d, jobId: 'tick-2' });
+    expect(retried).toMatchObject({ skipped: 'published by an earlier attempt', version: second.version });
+    expect((await store.manifest(sensor.name))?.version).toBe(second.version);
+    expect(await store.versions(sensor.name)).toEqual([first.version, second.version]);
+    expect((await store.manifest(sensor.name))?.metadata).toMatchObject({ job: 'tick-2' });
+
+    // Another job trains and publishes as usual.
+    const third = await trainSensorModel(payload, { ...d, jobId: 'tick-3' });
+    expect(third.skipped).toBeUndefined();
+    expect((await store.manifest(sensor.name))?.version).toBe(third.version);
+  });
+
   it('fails for good when there is no data', async () => {
     const empty = { ...sensor, name: 'empty' };
     const store = new DiskModelStore(await tempDir('models-'));
@@ -254,15 +284,30 @@ describe('publishing to S3: prune, rollback, status, partial uploads', () => {
     await expect(rollback(store, sensor.name, versions[0]!)).rejects.toThrow(RollbackError);
     await expect(rollback(store, sensor.name, versions[0]!)).rejects.toThrow(/kept versions: /);
 
+    // Pinned: the next scheduled training leaves it alone.
+    expect(await trainSensorModel(payload, d)).toMatchObject({
+      published: false,
+      skipped: 'pinned',
+      version: versions[1],
+    });
+    expect((await store.manifest(sensor.name))!.version).toBe(versions[1]);
+
     const [status] = await sensorStatus({ sensors: [sensor] }, store);
     expect(status).toMatchObject({
       sensor: sensor.name,
       active: versions[1],
+      pinnedAt: expect.any(String),
       trainedAt: new Date(NOW).toISOString(),
       versions: versions.slice(1),
     });
     expect(status!.validationLoss).toBeGreaterThan(0);
     expect(status!.durationMs).toBe(0); // the test's clock stands still
+
+    await unpin(store, sensor.name);
+    const after = await trainSensorModel(payload, d);
+    expect(after.published).toBe(true);
+    expect((await store.manifest(sensor.name))!.version).toBe(after.version);
+    expect((await sensorStatus({ sensors: [sensor] }, store))[0]!.pinnedAt).toBeNull();
   });
 
   it('an upload that fails half-way never becomes latest', { timeout: 60_000 }, async () => {

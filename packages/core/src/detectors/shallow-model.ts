@@ -36,6 +36,7 @@ import {
 } from '../metric/residual-verdict.js';
 import type { MetricDetection, MetricPoint, MetricRow } from '../metric-detection.js';
 import { validateMetricRows } from '../metric-rows.js';
+import { mapToFloat64 } from '../transform/map-to-float64.js';
 import { signedExp } from '../transform/signed-log.js';
 
 /** A pair's log-ratio is a usual ratio when its scale is below this share of the smaller metric's scale. */
@@ -64,6 +65,8 @@ interface MetricFit {
   baseline: Float64Array;
   residual: Float64Array;
   slotScale: Float64Array | null;
+  /** Per row, the scale its residual is judged in (rowScale). */
+  rowScale: Float64Array;
   z: Float64Array;
   /** The robust scale (without the per-row counting floor). */
   scale: number;
@@ -85,7 +88,7 @@ export function shallowDetect(rows: readonly MetricRow[], options: ShallowOption
   const n = rows.length;
   const plan = planBaseline(rows);
   const window = Math.max(SUSTAINED_ROWS.min, Math.min(SUSTAINED_ROWS.max, Math.round(plan.halfWidth / 3)));
-  const columns = metrics.map((metric) => Float64Array.from(rows, (row) => row.values[metric]!));
+  const columns = metrics.map((metric) => mapToFloat64(rows, (row) => row.values[metric]!));
   const fits = columns.map((values) => fitMetric(values, plan, plan.spacing / 1000, window));
   const derived = derivedMetrics(columns);
   const judged = metrics.map((_, m) => !derived.some((d) => d.metric === m));
@@ -119,7 +122,7 @@ export function shallowDetect(rows: readonly MetricRow[], options: ShallowOption
     };
     metrics.forEach((metric, m) => {
       const { step, baseline } = fits[m]!;
-      const spread = bar * rowScale(fits[m]!, t);
+      const spread = bar * fits[m]!.rowScale[t]!;
       point.observed[metric] = row.values[metric]!;
       point.expected[metric] = step * signedExp(baseline[t]!);
       point.lower[metric] = step * signedExp(baseline[t]! - spread);
@@ -136,7 +139,7 @@ export function shallowDetect(rows: readonly MetricRow[], options: ShallowOption
 
 function fitMetric(values: Float64Array, plan: BaselinePlan, seconds: number, window: number): MetricFit {
   const { step, counted } = quantum(values, seconds);
-  const steps = values.map((x) => x / step);
+  const steps = mapToFloat64(values, (x) => x / step);
   const first = fitSteps(steps, plan, step, counted);
   const usable = Uint8Array.from(first.z, (z) => +(Math.abs(z) <= POINT_Z));
   const shifts = levelShifts(
@@ -156,18 +159,9 @@ function fitSteps(
   shifts: LevelShift[] = [],
 ): MetricFit & { deseasoned: Float64Array } {
   const { baseline, residual, slotScale, deseasoned, scale } = logBaseline(steps, plan, shifts);
-  const fit = {
-    step,
-    counted,
-    baseline,
-    residual,
-    slotScale,
-    deseasoned,
-    z: new Float64Array(steps.length),
-    scale,
-  };
-  for (let t = 0; t < steps.length; t++) fit.z[t] = residual[t]! / rowScale(fit, t);
-  return fit;
+  const scales = mapToFloat64(residual, (_, t) => rowScale({ counted, baseline, scale, slotScale }, t));
+  const z = mapToFloat64(residual, (r, t) => r / scales[t]!);
+  return { step, counted, baseline, residual, slotScale, deseasoned, rowScale: scales, z, scale };
 }
 
 /**

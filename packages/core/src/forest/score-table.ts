@@ -8,9 +8,7 @@
  * length of each leaf between them. That in-order run is already sorted, so it is the tree's step function as is:
  * a lookup takes one binary search per tree (6 trees of ~21 thresholds in the station detector: ~30 comparisons) and
  * a fit sorts and merges nothing. A detector looks up one value per sample and refits every few dozen samples, so
- * merging the trees into one table (what an earlier version did) cost more at the fit than it saved at lookups:
- * the default detector, 3,000 of them at W = 64, went from 1.93-2.28 to 1.60-1.92 µs per sample (runs alternated;
- * same verdicts, NAB and station-stream scores unchanged).
+ * merging the trees into one table would cost more at the fit than it saves at lookups.
  *
  * Stored in float32: thresholds relative to the training minimum (so their resolution is 2^-24 of the data's
  * spread, not of its magnitude) and leaf path lengths (relative resolution 6e-8). A threshold between two leaves

@@ -16,6 +16,7 @@
  */
 import type { MetricRow } from '../metric-detection.js';
 import { median, sensSlope } from '../stats/sens-slope.js';
+import { mapToFloat64 } from '../transform/map-to-float64.js';
 import { signedLog } from '../transform/signed-log.js';
 import type { LevelShift } from './level-shifts.js';
 import { robustScale } from './residual-verdict.js';
@@ -50,9 +51,7 @@ export interface BaselinePlan {
 export function planBaseline(rows: readonly MetricRow[]): BaselinePlan {
   const n = rows.length;
   const spacing =
-    n < 2
-      ? DAY_MS
-      : median(Float64Array.from({ length: n - 1 }, (_, i) => rows[i + 1]!.time - rows[i]!.time));
+    n < 2 ? DAY_MS : median(mapToFloat64({ length: n - 1 }, (_, i) => rows[i + 1]!.time - rows[i]!.time));
   const days = (rows[n - 1]!.time - rows[0]!.time + spacing) / DAY_MS;
   const profiled = days >= PROFILE_DAYS && spacing < DAY_MS;
   const levelRows = profiled ? DAY_MS / spacing : LEVEL_WITHOUT_PROFILE_MS / spacing;
@@ -104,7 +103,7 @@ export function logBaseline(
   shifts: readonly LevelShift[] = [],
 ): LogBaseline {
   const n = values.length;
-  const log = Float64Array.from(values, signedLog);
+  const log = mapToFloat64(values, signedLog);
   const profile = new Float64Array(n);
   if (plan.slot) {
     const bySlot: number[][] = Array.from({ length: plan.slots }, () => []);
@@ -152,7 +151,7 @@ function slotScales(residual: Float64Array, slot: Int32Array, slots: number, ski
   const bySlot: number[][] = Array.from({ length: slots }, () => []);
   for (let i = 0; i < residual.length; i++) if (skip[i] === 0) bySlot[slot[i]!]!.push(residual[i]!);
   const scales = bySlot.map((group) => (group.length < PROFILE_DAYS ? 0 : robustScale(group)));
-  return Float64Array.from(slot, (s) => scales[s]!);
+  return mapToFloat64(slot, (s) => scales[s]!);
 }
 
 /** Replaces the one-sided ends of a rolling median by the nearest full window's median along its Sen slope. */

@@ -6,7 +6,8 @@
  * - derived: a post-aggregation that is an exact rescaling (bps = 8 bytes / seconds), ratio or product of other
  *   metrics carries nothing they do not: it is judged through them, not again on its own.
  */
-import { median } from '../stats/sens-slope.js';
+import { medianInPlace } from '../stats/sens-slope.js';
+import { mapToFloat64 } from '../transform/map-to-float64.js';
 
 /** Relative tolerance of "an integer number of steps" (float rounding only). */
 const EXACT = 1e-9;
@@ -22,12 +23,21 @@ const CONTINUOUS_OFFSET = 0.01;
  */
 export function quantum(values: Float64Array, seconds: number): { step: number; counted: boolean } {
   for (const steps of [1, seconds]) {
-    const whole = (x: number) =>
-      Math.abs(x * steps - Math.round(x * steps)) <= EXACT * Math.max(1, Math.abs(x * steps));
-    if (steps > 0 && values.every(whole)) return { step: 1 / steps, counted: true };
+    if (steps > 0 && wholeSteps(values, steps)) return { step: 1 / steps, counted: true };
   }
-  const positive = values.filter((x) => x > 0);
-  return { step: positive.length === 0 ? 1 : CONTINUOUS_OFFSET * median(positive), counted: false };
+  const positive = new Float64Array(values.length);
+  let count = 0;
+  for (let i = 0; i < values.length; i++) if (values[i]! > 0) positive[count++] = values[i]!;
+  return { step: count === 0 ? 1 : CONTINUOUS_OFFSET * medianInPlace(positive, count), counted: false };
+}
+
+/** Whether every value is a whole number of 1 / steps (up to float rounding). */
+function wholeSteps(values: Float64Array, steps: number): boolean {
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i]! * steps;
+    if (!(Math.abs(x - Math.round(x)) <= EXACT * Math.max(1, Math.abs(x)))) return false;
+  }
+  return true;
 }
 
 /** A metric that others determine: `of` the indices of the metrics it is computed from. */
@@ -43,7 +53,7 @@ export interface DerivedMetric {
  * log a, log a - log b or log a + log b by a constant over every row where all are positive.
  */
 export function derivedMetrics(columns: Float64Array[]): DerivedMetric[] {
-  const logs = columns.map((values) => Float64Array.from(values, (x) => (x > 0 ? Math.log(x) : Number.NaN)));
+  const logs = columns.map((values) => mapToFloat64(values, (x) => (x > 0 ? Math.log(x) : Number.NaN)));
   const independent: number[] = [];
   const derived: DerivedMetric[] = [];
   for (let m = 0; m < logs.length; m++) {

@@ -11,7 +11,7 @@
  * traffic), and K, K_S grow as sensitivity falls: K = POINT_Z * 0.95 / sensitivity (0.95 is the default).
  * score(t) = the larger of |r| / (K s) and the sustained statistic over K_S: > 1 exactly when flagged.
  */
-import { median } from '../stats/sens-slope.js';
+import { medianInPlace } from '../stats/sens-slope.js';
 
 /** Point threshold, in robust standard deviations, at the default sensitivity. */
 export const POINT_Z = 6;
@@ -30,9 +30,12 @@ export interface ResidualVerdict {
 
 /** 1.4826 x median |r - median r|: the standard deviation of normal residuals, unmoved by a few outliers. */
 export function robustScale(residual: ArrayLike<number>): number {
-  const center = median(residual);
-  const deviations = Float64Array.from(residual, (r) => Math.abs(r - center));
-  return Math.max(MIN_SCALE, 1.4826 * median(deviations));
+  // One copy serves both medians: a median does not depend on the order of the values, so the deviations are
+  // taken in the order the first selection left them.
+  const values = Float64Array.from(residual);
+  const center = medianInPlace(values, values.length);
+  for (let i = 0; i < values.length; i++) values[i] = Math.abs(values[i]! - center);
+  return Math.max(MIN_SCALE, 1.4826 * medianInPlace(values, values.length));
 }
 
 /**
@@ -56,11 +59,10 @@ export function judgeResiduals(
   for (let t = 0; t < n; t++) score[t] = Math.abs(z[t]!) / pointBar;
   const length = Math.min(window, n);
   if (length < 2) return { score };
-  const rho = lagOneCorrelation(z);
-  const meanBar =
-    ((SUSTAINED_Z * DEFAULT_SENSITIVITY) / sensitivity) * Math.sqrt((1 + rho) / (1 - rho) / length);
+  const meanBar = ((SUSTAINED_Z * DEFAULT_SENSITIVITY) / sensitivity) * Math.sqrt(varianceFactor(z) / length);
   // Rows the point rule flags stay out of the means: an outage must not drag its neighbours' window over the bar.
-  const pointFlagged = Uint8Array.from(score, (s) => +(s > 1));
+  const pointFlagged = new Uint8Array(n);
+  for (let t = 0; t < n; t++) pointFlagged[t] = +(score[t]! > 1);
   const usable = (t: number) => pointFlagged[t] === 0 && t >= edge && t < n - edge;
   let sum = 0;
   let count = 0;
@@ -89,6 +91,15 @@ export function judgeResiduals(
 /** K: the point threshold in scales at this sensitivity, `pointZ` at the default one. */
 export function pointThreshold(sensitivity: number, pointZ = POINT_Z): number {
   return (pointZ * DEFAULT_SENSITIVITY) / sensitivity;
+}
+
+/**
+ * v = (1 + ρ) / (1 - ρ): how much the variance of a mean of autocorrelated residuals exceeds that of independent
+ * ones, ρ their lag-1 autocorrelation.
+ */
+export function varianceFactor(z: Float64Array): number {
+  const rho = lagOneCorrelation(z);
+  return (1 + rho) / (1 - rho);
 }
 
 /** Lag-1 autocorrelation of the clipped residuals, in [0, 0.9]. */

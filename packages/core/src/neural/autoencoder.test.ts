@@ -166,6 +166,29 @@ describe('AutoencoderModel.detect', () => {
     TRAINING_TIMEOUT,
   );
 
+  it('flags a level shift longer than a slice, and expects the level around it', () => {
+    // Two days; 100 rows (16 h 40 min) in the middle at 1.5 times their level, every metric.
+    const clean = day(MONDAY + 3 * DAY, 12, 288);
+    const rows = structuredClone(clean);
+    for (let r = 100; r < 200; r++) for (const metric of METRICS) rows[r]!.values[metric]! *= 1.5;
+    const { points } = model.detect(rows);
+    const flagged = (from: number, to: number) => points.slice(from, to).filter((p) => p.anomalous).length;
+    expect(flagged(100, 200)).toBe(100);
+    expect(flagged(0, 100) + flagged(200, 288)).toBe(0);
+    // Within 15 % of the clean value (whose own noise is 3 %), where the observed one is 50 % off.
+    const ratios = points.slice(100, 200).map((p, i) => p.expected.bytes! / clean[100 + i]!.values.bytes!);
+
+    expect(Math.min(...ratios)).toBeGreaterThan(0.85);
+    expect(Math.max(...ratios)).toBeLessThan(1.15);
+    // Lower sensitivity flags a subset; 0 flags nothing.
+    const anomalous = (sensitivity: number) =>
+      model.detect(rows, { sensitivity }).points.flatMap((p, r) => (p.anomalous ? [r] : []));
+    const lower = anomalous(0.3);
+    expect(lower.length).toBeGreaterThan(0);
+    expect(lower.every((r) => points[r]!.anomalous)).toBe(true);
+    expect(anomalous(0)).toEqual([]);
+  });
+
   it('evaluates every row, the tail included, with expected values and bands in the metric units', () => {
     // 150 rows: (150 - 32) mod 16 = 6 rows past the last regular slice.
     const rows = day(MONDAY + 3 * DAY, 3, 150);

@@ -6,7 +6,9 @@
  *   error e(t, m) = y(t, m) - ŷ(t, m), in units of the metric's scale s(m) (robust spread of the training errors;
  *   for models trained before it was stored, threshold / k)
  *   verdicts as metric/residual-verdict.ts gives them: |e| > k s (the threshold, moved by sensitivity), or a run
- *   of same-signed errors whose mean is significant (a level shift the slices half follow)
+ *   of same-signed errors whose mean is significant (a level shift the slices half follow); where the model
+ *   stores a time-of-day profile, raised to the level scores of level-profile.ts (a shift longer than a slice is
+ *   reconstructed as it is: only a test over the whole request sees it)
  *   expected = unscale(ŷ), band = [unscale(ŷ - T), unscale(ŷ + T)] with T the point threshold at that sensitivity
  *   score = the largest verdict score of the row's metrics; anomalous when > 1; exceeded = the metrics over 1
  * Per row, not per neighbourhood: a dense layer spreads one extreme input over its whole slice, so the rows of
@@ -14,7 +16,7 @@
  * first by a straight line between the nearest unmasked rows, then by the network's own reconstruction) and the
  * slices holding them predicted again, until no new row is flagged (MASK_ROUNDS at most). Verdicts and `expected`
  * come from the last reconstruction, which never saw the anomaly: a long dip's expected value is what the model
- * makes of the rows around it.
+ * makes of the rows around it (with a profile, masked rows are imputed along it, at the level around them).
  */
 import * as tf from '@tensorflow/tfjs';
 import { InvalidInputError } from '../errors.js';
@@ -30,6 +32,7 @@ import {
   saturateMetrics,
   unscaleMetric,
 } from './features.js';
+import { type LevelProfile, levelScores, profileAt } from './level-profile.js';
 import {
   decodeNetwork,
   encodeJson,
@@ -82,6 +85,8 @@ export interface AutoencoderMetadata {
   k: number;
   latent: number;
   thresholds: Record<string, MetricThreshold>;
+  /** Each metric's time-of-day profile; null when training did not span a day, absent in older models. */
+  levels?: LevelProfile | null;
   loss: { training: number; validation: number | null; epochs: number; batchSize: number };
   dataRange: { from: string; to: string; rows: number; validationRows: number };
   seed: number;
@@ -181,28 +186,37 @@ function repredictMasked(
 
 /**
  * The input with the metric columns of masked rows replaced: per metric, a straight line between the nearest
- * unmasked rows (the one there is at an end), or `reconstructed` when given.
+ * unmasked rows (the one there is at an end), or `reconstructed` when given. With a time-of-day profile the line
+ * runs through the rows' deviations from it, so a masked stretch of hours keeps the daily cycle at the level
+ * around it.
  */
 function maskRows(
   features: FeatureMatrix,
   metricCount: number,
   masked: Uint8Array,
+  profile: Float64Array | null,
   reconstructed?: Float64Array,
 ): FeatureMatrix {
   const data = features.data.slice();
   const { rows, width } = features;
+  const base = (r: number, m: number) => (profile ? profile[r * metricCount + m]! : 0);
+  const deviation = (r: number, m: number) => features.data[r * width + m]! - base(r, m);
   for (let start = 0; start < rows; start++) {
     if (!masked[start]) continue;
     let end = start;
     while (end + 1 < rows && masked[end + 1]) end++;
     for (let m = 0; m < metricCount; m++) {
-      const before = start > 0 ? features.data[(start - 1) * width + m]! : undefined;
-      const after = end + 1 < rows ? features.data[(end + 1) * width + m]! : undefined;
+      const before = start > 0 ? deviation(start - 1, m) : undefined;
+      const after = end + 1 < rows ? deviation(end + 1, m) : undefined;
       for (let r = start; r <= end; r++) {
         const f = (r - start + 1) / (end - start + 2);
         const line =
           before === undefined ? after : after === undefined ? before : before + (after - before) * f;
-        const value = reconstructed ? reconstructed[r * metricCount + m] : line;
+        const value = reconstructed
+          ? reconstructed[r * metricCount + m]
+          : line === undefined
+            ? undefined
+            : line + base(r, m);
         if (value !== undefined) data[r * width + m] = value;
       }
     }
@@ -235,11 +249,24 @@ export class AutoencoderModel {
     const scales = metrics.map((metric) => thresholds[metric]!.scale ?? thresholds[metric]!.threshold / k);
     const features = buildFeatures(rows, spec);
     const scaled = leadingColumns(features, count);
-    const judge = (reconstructed: Float64Array) => this.judge(scaled, reconstructed, scales, sensitivity);
-    const { reconstructed, scores } = this.reconstructRobustly(features, judge);
+    const { levels } = this.metadata;
+    const profile = levels
+      ? profileAt(
+          levels,
+          rows.map((row) => row.time),
+        )
+      : null;
+    // Level scores once, against the first reconstruction (the one that has seen every row).
+    let levelScore: Float64Array[] | null | undefined;
+    const judge = (reconstructed: Float64Array) => {
+      levelScore ??= profile && levelScores(scaled, profile, reconstructed, scales, sensitivity, k);
+      return this.judge(scaled, reconstructed, scales, sensitivity, levelScore);
+    };
+    const { reconstructed, scores } = this.reconstructRobustly(features, profile, judge);
     const band = pointThreshold(Math.max(sensitivity, Number.MIN_VALUE), k);
-    // Per metric, in the metric's units: the reconstruction and the band edges.
+    // Per metric, in the metric's units: the reconstruction and the band edges (unbounded at sensitivity 0).
     const column = (m: number, offset: number) => {
+      if (!Number.isFinite(offset)) return new Float64Array(rows.length).fill(offset);
       const values = new Float64Array(rows.length);
       for (let r = 0; r < rows.length; r++) values[r] = reconstructed[r * count + m]! + offset;
       return unscaleMetric(spec, m, values);
@@ -276,20 +303,31 @@ export class AutoencoderModel {
     return { model: 'autoencoder', metrics: [...metrics], points };
   }
 
-  /** Verdict scores per metric (> 1: flagged) of the scaled values against a reconstruction. */
+  /**
+   * Verdict scores per metric (> 1: flagged) of the scaled values against a reconstruction, raised to the level
+   * scores when there are any. The rows of a level run are judged by it alone: their errors against a
+   * reconstruction that never saw them (they are masked) would otherwise carry the windows of the sustained rule
+   * over the normal rows next to them.
+   */
   private judge(
     scaled: Float32Array,
     reconstructed: Float64Array,
     scales: number[],
     sensitivity: number,
+    levelScore: Float64Array[] | null,
   ): Float64Array[] {
     const count = scales.length;
     const rows = scaled.length / count;
     const window = Math.max(2, this.metadata.window >> 1);
     return scales.map((scale, m) => {
       const z = new Float64Array(rows);
-      for (let r = 0; r < rows; r++) z[r] = (scaled[r * count + m]! - reconstructed[r * count + m]!) / scale;
-      return judgeResiduals(z, window, sensitivity, this.metadata.k).score;
+      const level = levelScore?.[m];
+      for (let r = 0; r < rows; r++) {
+        z[r] = level && level[r]! > 1 ? 0 : (scaled[r * count + m]! - reconstructed[r * count + m]!) / scale;
+      }
+      const { score } = judgeResiduals(z, window, sensitivity, this.metadata.k);
+      if (level) for (let r = 0; r < rows; r++) score[r] = Math.max(score[r]!, level[r]!);
+      return score;
     });
   }
 
@@ -299,6 +337,7 @@ export class AutoencoderModel {
    */
   private reconstructRobustly(
     features: FeatureMatrix,
+    profile: Float64Array | null,
     judge: (reconstructed: Float64Array) => Float64Array[],
   ) {
     const { window, stride } = this.metadata;
@@ -316,11 +355,11 @@ export class AutoencoderModel {
         }
       }
       if (added === 0) break;
-      let input = maskRows(features, count, masked);
+      let input = maskRows(features, count, masked, profile);
       for (let pass = 0; pass < IMPUTE_PASSES; pass++) {
         outputs = repredictMasked(this.network, outputs, input, masked, count);
         reconstructed = averageOutputs(outputs, count);
-        input = maskRows(features, count, masked, reconstructed);
+        input = maskRows(features, count, masked, profile, reconstructed);
       }
       scores = judge(reconstructed);
     }

@@ -49,6 +49,16 @@ describe('features', () => {
     expect(Number.isFinite(scaleMetric(flat, 0, [70])[0]!)).toBe(true);
   });
 
+  it('leaves an outage in the training rows out of the scaled range', () => {
+    // Three days of minutes between 1000 and 2000, with an hour of zeros (more than 1 % of the rows).
+    const traffic = rows(3 * 1440, 60_000, (i) => (i >= 2000 && i < 2060 ? 0 : 1000 + (i % 1001)));
+    const spec = fitFeatureSpec(traffic, ['a']);
+    const [quiet, busy] = scaleMetric(spec, 0, [1010, 1990]);
+    expect(quiet).toBeLessThan(0.02);
+    expect(busy).toBeGreaterThan(0.98);
+    expect(scaleMetric(spec, 0, [0])[0]).toBeLessThan(-5);
+  });
+
   it('uses a cyclic encoding only when the training rows span its period, and gaps only when irregular', () => {
     expect(featureNames(fitFeatureSpec(rows(23, HOUR), ['a']))).toEqual(['a']);
     expect(featureNames(fitFeatureSpec(rows(24, HOUR), ['a', 'b']))).toEqual([

@@ -31,6 +31,13 @@ export { signedExp, signedLog };
  * sliver of it.
  */
 const RANGE_QUANTILE = 0.01;
+/**
+ * Logs beyond Tukey's far fences (this many interquartile ranges outside the quartiles) are left out before the
+ * quantiles are taken: an hour-long outage is 60 zeros in three days of minutes, more than 1 % of them, and its
+ * logs (0 against ~15 for the traffic) would otherwise set the bottom of the range, squeezing the usual traffic
+ * into the top tenth of [0, 1] where the network resolves it poorly.
+ */
+const FENCE_IQR = 3;
 
 /** Gap features are clipped to ±GAP_LOG2_LIMIT (a gap 256 times the typical one is as unusual as it gets). */
 const GAP_LOG2_LIMIT = 8;
@@ -62,6 +69,15 @@ function quantile(values: Float64Array, p: number): number {
   return values[k]!;
 }
 
+/** The [lo, hi] the scaled range spans: the RANGE_QUANTILE quantiles of the logs within the far fences. */
+function scalingRange(logs: Float64Array): [number, number] {
+  const q1 = quantile(logs, 0.25);
+  const q3 = quantile(logs, 0.75);
+  const reach = FENCE_IQR * (q3 - q1);
+  const inside = logs.filter((v) => v >= q1 - reach && v <= q3 + reach);
+  return [quantile(inside, RANGE_QUANTILE), quantile(inside, 1 - RANGE_QUANTILE)];
+}
+
 /** Median of the gaps between consecutive rows (0 for a single row). */
 function typicalGap(rows: readonly MetricRow[]): number {
   if (rows.length < 2) return 0;
@@ -74,7 +90,7 @@ function typicalGap(rows: readonly MetricRow[]): number {
 export function fitFeatureSpec(rows: readonly MetricRow[], metrics: readonly string[]): FeatureSpec {
   const scalers = metrics.map((metric) => {
     const logs = Float64Array.from(rows, (row) => signedLog(row.values[metric]!));
-    return MinMaxScaler.fit([quantile(logs, RANGE_QUANTILE), quantile(logs, 1 - RANGE_QUANTILE)]).toJSON();
+    return MinMaxScaler.fit(scalingRange(logs)).toJSON();
   });
   const gap = typicalGap(rows);
   // The rows cover [first, last + one sampling period).

@@ -9,7 +9,8 @@
  * metric's threshold is k robust standard deviations of its reconstruction error (1.4826 x the median absolute
  * deviation). The reference's mean + k * std is kept in the metadata for comparison: training data holds
  * unlabelled anomalies too, and their few huge errors inflate a standard deviation (and so the band) several-fold,
- * where the median absolute deviation does not move.
+ * where the median absolute deviation does not move. Each metric's time-of-day profile (level-profile.ts) is
+ * stored too, for the level test at detection.
  */
 import * as tf from '@tensorflow/tfjs';
 import { InvalidInputError } from '../errors.js';
@@ -28,6 +29,7 @@ import {
 } from './autoencoder.js';
 import { initBackend } from './backend.js';
 import { buildFeatures, type FeatureMatrix, featureNames, fitFeatureSpec } from './features.js';
+import { fitLevelProfile } from './level-profile.js';
 import { buildNetwork, latentUnits } from './network.js';
 import { leadingColumns, windowBatch } from './slicing.js';
 
@@ -238,6 +240,11 @@ export async function trainModel(
     k: o.k,
     latent,
     thresholds,
+    levels: fitLevelProfile(
+      rows.map((row) => row.time),
+      scaled,
+      metricCount,
+    ),
     loss: { training: trainingLoss, validation: validationLoss, epochs: o.epochs, batchSize: o.batchSize },
     dataRange: {
       from: new Date(rows[0]!.time).toISOString(),

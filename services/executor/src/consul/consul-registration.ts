@@ -18,6 +18,15 @@ export interface ConsulRegistrationOptions {
     /** A critical instance is removed from the catalogue after this long (so dead executors disappear). */
     deregisterCriticalAfter: string;
   };
+  /** How often the agent is asked whether it still knows the service (an agent restarted without its state forgets it). */
+  resyncMs: number;
+}
+
+/** What the registration reports as it keeps itself registered. */
+export interface ConsulEvents {
+  reregistered(): void;
+  /** The agent could not be asked or told (it is down or restarting): tried again at the next resync. */
+  failed(error: unknown): void;
 }
 
 export interface ConsulRegistration {
@@ -25,10 +34,14 @@ export interface ConsulRegistration {
 }
 
 /**
- * Registers the executor with the local Consul agent, with an HTTP health check on its readiness endpoint. The
- * reference registered without a check, so Consul kept routing to dead executors.
+ * Registers the executor with the local Consul agent, with an HTTP health check on its readiness endpoint (the
+ * reference registered without a check, so Consul kept routing to dead executors), and registers it again whenever
+ * the agent no longer knows it, until `deregister`.
  */
-export async function registerInConsul(options: ConsulRegistrationOptions): Promise<ConsulRegistration> {
+export async function registerInConsul(
+  options: ConsulRegistrationOptions,
+  events: ConsulEvents,
+): Promise<ConsulRegistration> {
   const { agent, service } = options;
   const consul = new Consul({
     host: agent.host,
@@ -36,22 +49,36 @@ export async function registerInConsul(options: ConsulRegistrationOptions): Prom
     secure: agent.secure,
     ...(agent.token ? { defaults: { token: agent.token } } : {}),
   });
-  await consul.agent.service.register({
-    name: service.name,
-    id: service.id,
-    address: service.address,
-    port: service.port,
-    tags: service.tags,
-    check: {
-      name: `${service.name} readiness`,
-      http: service.checkUrl,
-      interval: service.checkInterval,
-      timeout: '2s',
-      deregistercriticalserviceafter: service.deregisterCriticalAfter,
-    },
-  });
+  const register = () =>
+    consul.agent.service.register({
+      name: service.name,
+      id: service.id,
+      address: service.address,
+      port: service.port,
+      tags: service.tags,
+      check: {
+        name: `${service.name} readiness`,
+        http: service.checkUrl,
+        interval: service.checkInterval,
+        timeout: '2s',
+        deregistercriticalserviceafter: service.deregisterCriticalAfter,
+      },
+    });
+  await register();
+  let resyncing = Promise.resolve();
+  const resync = setInterval(() => {
+    resyncing = (async () => {
+      const known = (await consul.agent.service.list()) as Record<string, unknown>;
+      if (service.id in known) return;
+      await register();
+      events.reregistered();
+    })().catch(events.failed);
+  }, options.resyncMs);
+  resync.unref();
   return {
     deregister: async () => {
+      clearInterval(resync);
+      await resyncing;
       await consul.agent.service.deregister(service.id);
     },
   };
@@ -73,6 +100,7 @@ export function consulOptionsFromConfig(
     | 'CONSUL_SERVICE_TAGS'
     | 'CONSUL_CHECK_INTERVAL'
     | 'CONSUL_DEREGISTER_AFTER'
+    | 'CONSUL_RESYNC_MS'
   >,
   port: number,
 ): ConsulRegistrationOptions | null {
@@ -97,5 +125,6 @@ export function consulOptionsFromConfig(
       checkInterval: config.CONSUL_CHECK_INTERVAL,
       deregisterCriticalAfter: config.CONSUL_DEREGISTER_AFTER,
     },
+    resyncMs: config.CONSUL_RESYNC_MS,
   };
 }

@@ -10,18 +10,23 @@
  * A trained (autoencoder) model gets the traffic-model rewrite of the query: it needs the metrics it was trained on.
  */
 import {
+  applyQueryPolicy,
   type DruidClient,
   DruidQueryError,
   DruidTimeoutError,
+  type ParsedTimeseriesQuery,
   parseTimeseriesQuery,
+  type QueryPolicy,
   rewriteForTrafficModel,
   sensorFromFilter,
   type TimeseriesQuery,
 } from '@outliers/druid';
 import { InvalidModelNameError, isValidModelName, type ModelManifest } from '@outliers/model-store';
 import type { FastifyBaseLogger } from 'fastify';
-import { ExecutorError } from '../errors.js';
+import type { MetricRequest } from './decode-metric-request.js';
+import type { ModelFiles } from './loaded-models.js';
 import {
+  causedBy,
   druidFailed,
   druidTimeout,
   invalidField,
@@ -29,22 +34,23 @@ import {
   noDataProvided,
   predictionFailed,
 } from './metric-errors.js';
-import type { MetricRequest } from './metric-request.js';
-import type { MetricModel, MetricRunner } from './metric-runner.js';
+import type { MetricRunner } from './metric-runner.js';
 import type { MetricWork } from './metric-work.js';
 import { type MetricGrid, metricGrid } from './missing-buckets.js';
 
 export interface MetricDetectionDeps {
   /** Null when DRUID_URL is not configured: only `data` requests can be served. */
   druid: DruidClient | null;
-  /** Loaded models by name (a ModelCache). */
-  models: { get(name: string): Promise<{ model: MetricModel; manifest: ModelManifest } | null> };
+  /** Trained models by name, as their files (a ModelCache). */
+  models: { get(name: string): Promise<{ model: ModelFiles; manifest: ModelManifest } | null> };
   /** Runs the rows, the model and the reply (in a worker thread, or here). */
-  runner: MetricRunner;
+  runner: Pick<MetricRunner, 'detect'>;
   /** DEFAULT_MODEL */
   defaultModel?: string | undefined;
   /** METRIC: the metric whose expected value is reported. */
   metric: string;
+  /** What a query sent to Druid may ask (data sources, context). */
+  queryPolicy: QueryPolicy;
   log: FastifyBaseLogger;
 }
 
@@ -53,19 +59,17 @@ type Resolved =
       kind: 'trained';
       name: string;
       version: string;
-      model: MetricModel;
+      model: ModelFiles;
       via: 'model' | 'sensor' | 'default';
     }
   | { kind: 'shallow' };
 
 /**
- * @returns the reply as JSON: text, or its UTF-8 bytes when a worker thread made it.
- * @throws ExecutorError: 400 (bad field, no data), 404 (unknown model), 502/504 (Druid), 500 (model failure).
+ * @returns the reply's JSON.
+ * @throws ExecutorError: 400 (bad field, no data), 404 (unknown model), 502/504 (Druid), 500 (model failure); the
+ *   cause of a 5xx, if any, is attached for the log.
  */
-export async function detectDruidQuery(
-  request: MetricRequest,
-  deps: MetricDetectionDeps,
-): Promise<string | Buffer> {
+export async function detectDruidQuery(request: MetricRequest, deps: MetricDetectionDeps): Promise<Buffer> {
   if (request.query === undefined && request.data === undefined) throw noDataProvided();
   const parsed = request.query === undefined ? undefined : parseQuery(request.query);
   const resolved = await resolveModel(request.model, parsed?.query, deps);
@@ -76,7 +80,8 @@ export async function detectDruidQuery(
     rows = { data: request.data };
     grid = metricGrid(parsed, parsed?.query, Date.now());
   } else {
-    const query = resolved.kind === 'trained' ? rewriteForTrafficModel(parsed!) : parsed!.query;
+    const allowed = asInvalidField(() => applyQueryPolicy(parsed!, deps.queryPolicy));
+    const query = resolved.kind === 'trained' ? rewriteForTrafficModel(allowed) : allowed.query;
     // Taken before the query is sent: a bucket ending later may still have been filling when Druid read it.
     grid = metricGrid(parsed, query, Date.now());
     rows = { druid: await runQuery(query, deps) };
@@ -90,25 +95,17 @@ export async function detectDruidQuery(
         ? { name: resolved.name, kind: 'autoencoder', version: resolved.version, resolvedBy: resolved.via }
         : { name: 'shallow', kind: 'shallow', resolvedBy: 'fallback' },
   };
-  const result = await deps.runner
-    .run(work, resolved.kind === 'trained' ? resolved.model : null)
-    .catch((err) => {
-      // A worker that died: the request failed on our side.
-      deps.log.error({ err }, 'metric worker failed');
-      throw predictionFailed();
-    });
-  if ('body' in result) {
-    const { body } = result;
-    return typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  }
-  const { code, statusCode, message, cause } = result.error;
-  if (cause) deps.log.error({ cause, code }, 'metric detection failed');
-  throw new ExecutorError(code, statusCode, message);
+  return deps.runner.detect(work, resolved.kind === 'trained' ? resolved.model : null);
 }
 
-function parseQuery(query: unknown) {
+function parseQuery(query: unknown): ParsedTimeseriesQuery {
+  return asInvalidField(() => parseTimeseriesQuery(query));
+}
+
+/** Runs `check`, answering a DruidQueryError as a 400 that names the field under `query`. */
+function asInvalidField<T>(check: () => T): T {
   try {
-    return parseTimeseriesQuery(query);
+    return check();
   } catch (error) {
     if (!(error instanceof DruidQueryError)) throw error;
     const detail = error.message.slice(error.field.length + 2);
@@ -172,22 +169,18 @@ async function lookup(name: string, deps: MetricDetectionDeps) {
   } catch (error) {
     if (error instanceof InvalidModelNameError) throw invalidField('model', error.message);
     // A model that exists but cannot be loaded is our fault, not the client's.
-    deps.log.error({ err: error, model: name }, 'model could not be loaded');
-    throw predictionFailed();
+    throw causedBy(predictionFailed(), new Error(`model ${name} could not be loaded`, { cause: error }));
   }
 }
 
-/** Druid's answer as text: the rows are parsed where the detection runs (a worker thread), not here. */
+/** Druid's answer as text: the rows are decoded where the detection runs (decode-metric-rows.ts), not here. */
 async function runQuery(query: TimeseriesQuery, deps: MetricDetectionDeps): Promise<string> {
   if (!deps.druid) {
-    deps.log.error('a query was sent but DRUID_URL is not configured');
-    throw druidFailed();
+    throw causedBy(druidFailed(), new Error('a query was sent but DRUID_URL is not configured'));
   }
   try {
     return await deps.druid.queryText(query);
   } catch (error) {
-    deps.log.warn({ err: error }, 'druid query failed');
-    if (error instanceof DruidTimeoutError) throw druidTimeout();
-    throw druidFailed();
+    throw causedBy(error instanceof DruidTimeoutError ? druidTimeout() : druidFailed(), error);
   }
 }

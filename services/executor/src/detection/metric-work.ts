@@ -1,15 +1,12 @@
 /**
  * The CPU-bound half of a metric request, run the same way in the main thread or in a worker thread: the rows
  * decoded (the `data` field, or Druid's answer), the model run, and the reply serialised to JSON text.
- * Input and result are plain data (they cross threads by structured clone); failures come back as values, because
- * an error thrown in a worker loses its code and status on the way.
+ * Its input is plain data: it crosses to a worker thread by structured clone.
  */
 import { InvalidInputError, type MetricDetection, type MetricRow, shallowDetect } from '@outliers/core';
-import { DruidResponseError, parseTimeseriesResponse } from '@outliers/druid';
-import { ExecutorError } from '../errors.js';
 import type { OutliersReply } from '../schemas/druid-query.js';
-import { druidFailed, invalidField, predictionFailed } from './metric-errors.js';
-import { decodeJsonField, type EncodedJsonField } from './metric-request.js';
+import { decodeMetricRows, type RowSource } from './decode-metric-rows.js';
+import { invalidField } from './metric-errors.js';
 import { fillMissingRows, type MetricGrid } from './missing-buckets.js';
 import { replyJson } from './reply-json.js';
 
@@ -17,13 +14,13 @@ import { replyJson } from './reply-json.js';
 const SHALLOW_SENSITIVITY = 0.95;
 
 /** A trained model (the autoencoder of `@outliers/core/autoencoder`). */
-export interface TrainedMetricModel {
+interface TrainedMetricModel {
   detect(rows: readonly MetricRow[]): MetricDetection;
 }
 
 export interface MetricWork {
-  /** The client's `data` field, still encoded, or the text of Druid's answer (parsed where this work runs). */
-  rows: { data: EncodedJsonField } | { druid: string };
+  /** The client's `data` field, still encoded, or the text of Druid's answer (decoded where this work runs). */
+  rows: RowSource;
   /** METRIC: the metric whose expected value is reported. */
   metric: string;
   /** How the reply describes the model; kind 'shallow' runs the shallow model. */
@@ -32,53 +29,15 @@ export interface MetricWork {
   grid?: MetricGrid;
 }
 
-export type MetricWorkResult =
-  /** JSON text; from a worker thread as UTF-8 bytes, whose buffer is transferred rather than copied. */
-  | { body: string | Uint8Array }
-  /** `cause`: what went wrong inside, for the log (never sent to the client). */
-  | { error: { code: string; statusCode: number; message: string; cause?: string } };
-
-/** @param trained the model to run; undefined for the shallow model. */
-export function runMetricWork(work: MetricWork, trained: TrainedMetricModel | undefined): MetricWorkResult {
-  try {
-    const { rows, missing } = fillMissingRows(
-      'data' in work.rows
-        ? parseRows(decodeJsonField('data', work.rows.data), 'data')
-        : parseRows(work.rows.druid, 'druid'),
-      work.grid,
-    );
-    const detection = rows.length === 0 ? undefined : runModel(trained, rows, work.metric);
-    return { body: replyJson(detection, work.metric, work.model, missing) };
-  } catch (error) {
-    return failureResult(error);
-  }
-}
-
 /**
- * An ExecutorError as it is (with its cause, if any, for the log); anything else is the model's failure (500), with
- * the cause for the log.
+ * @param trained the model to run; undefined for the shallow model.
+ * @returns the reply's JSON text.
+ * @throws ExecutorError 400 for bad data, 502 for a Druid answer that cannot be read; a model's own failure as it is.
  */
-export function failureResult(error: unknown): MetricWorkResult {
-  if (error instanceof ExecutorError) {
-    const { code, statusCode, message, cause } = error;
-    return {
-      error: { code, statusCode, message, ...(cause instanceof Error ? { cause: cause.message } : {}) },
-    };
-  }
-  const failure = predictionFailed();
-  const cause = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  return { error: { code: failure.code, statusCode: failure.statusCode, message: failure.message, cause } };
-}
-
-function parseRows(value: unknown, source: 'data' | 'druid'): MetricRow[] {
-  try {
-    return parseTimeseriesResponse(value, 'data').rows;
-  } catch (error) {
-    if (!(error instanceof DruidResponseError)) throw error;
-    // Bad client data is a 400; a broker answer we cannot read is a Druid failure, whose reason goes to the log.
-    if (source === 'data') throw invalidField(error.field, error.message);
-    throw Object.assign(druidFailed(), { cause: error });
-  }
+export function runMetricWork(work: MetricWork, trained: TrainedMetricModel | undefined): string {
+  const { rows, missing } = fillMissingRows(decodeMetricRows(work.rows), work.grid);
+  const detection = rows.length === 0 ? undefined : runModel(trained, rows, work.metric);
+  return replyJson(detection, work.metric, work.model, missing);
 }
 
 function runModel(

@@ -4,4 +4,4 @@ import { register } from 'tsx/esm/api';
 
 register();
 const worker = await import('./metric-worker.ts');
-export default worker.default;
+export const { load, detect } = worker;

@@ -1,89 +1,56 @@
-import formbody from '@fastify/formbody';
-import multipart from '@fastify/multipart';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyError, FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
+import { type MetricRequest, validateMetricBody } from '../detection/decode-metric-request.js';
 import { detectDruidQuery } from '../detection/detect-druid-query.js';
-import { predictionFailed } from '../detection/metric-errors.js';
-import { type BodyEncoding, decodeMetricRequest } from '../detection/metric-request.js';
-import { createMetricRunner } from '../detection/metric-runner.js';
-import { OutliersError, OutliersReply } from '../schemas/druid-query.js';
-import { parseForm } from './parse-form.js';
-import { splitDataMember } from './split-data-member.js';
+import { OutliersBody, OutliersError, OutliersReply } from '../schemas/druid-query.js';
+import metricBodies from './metric-bodies.js';
 
 /**
  * The metric-detection API of the network-traffic reference: `POST /api/v1/outliers` and its documented alias
  * `POST /calculate`. Bodies: application/x-www-form-urlencoded or multipart/form-data (base64 fields, as the
  * reference), or JSON. Errors answer `{"status":"error","msg","code"}` with a real HTTP status (the reference sent
- * 200). The body parsers and the error handler are scoped to these two routes.
+ * 200; the app's error handler writes that shape for routes whose config says `errorReply: 'metric'`).
  */
 const druidQueryRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (fastify, { config }) => {
-  await fastify.register(formbody, { bodyLimit: config.BODY_LIMIT, parser: parseForm });
-  // JSON bodies as usual, but for the text of `data`, cut out for the worker threads to parse (split-data-member.ts).
-  const dataTexts = new WeakMap<object, string>();
-  const parseJson = fastify.getDefaultJsonParser('error', 'error');
-  fastify.removeContentTypeParser('application/json');
-  fastify.addContentTypeParser(
-    'application/json',
-    { parseAs: 'string', bodyLimit: config.BODY_LIMIT },
-    (request, text, done) => {
-      const split = splitDataMember(text as string);
-      if (split) dataTexts.set(request, split.data);
-      parseJson(request, split ? split.rest : (text as string), done);
-    },
-  );
-  await fastify.register(multipart, {
-    attachFieldsToBody: 'keyValues',
-    limits: { fieldSize: config.BODY_LIMIT, fileSize: config.BODY_LIMIT, fields: 16, files: 3, parts: 19 },
-  });
-  fastify.setErrorHandler((error: FastifyError, request, reply) => {
-    const status = error.statusCode ?? 500;
-    if (status >= 500) {
-      if (!error.code?.startsWith('EXECUTOR_')) {
-        request.log.error({ err: error }, 'metric detection failed');
-        const failure = predictionFailed();
-        return reply.code(500).send({ status: 'error', msg: failure.message, code: failure.code });
-      }
-      return reply.code(status).send({ status: 'error', msg: error.message, code: error.code });
-    }
-    request.log.info({ err: error }, 'rejected metric request');
-    // Parser errors (bad JSON, too large, unsupported type) are the client's: keep their status, name the body.
-    const msg = error.code?.startsWith('EXECUTOR_') ? error.message : `body: ${error.message}`;
-    return reply
-      .code(status === 413 ? 400 : status)
-      .send({ status: 'error', msg, code: error.code ?? 'EXECUTOR_BAD_REQUEST' });
-  });
+  await fastify.register(metricBodies, { bodyLimit: config.BODY_LIMIT });
 
-  const schema = {
-    tags: ['metrics'],
-    summary: 'Anomalies of a Druid timeseries (query run against Druid, or its response given as data)',
-    consumes: ['application/x-www-form-urlencoded', 'multipart/form-data', 'application/json'],
-    response: { 200: OutliersReply, '4xx': OutliersError, '5xx': OutliersError },
+  const queryPolicy = {
+    dataSources: config.DRUID_DATA_SOURCES.split(','),
+    maxTimeoutMs: config.DRUID_TIMEOUT_MS,
   };
-  const runner = createMetricRunner({ workers: config.METRIC_WORKERS, k: config.K });
-  fastify.addHook('onClose', () => runner.close());
 
-  const handler = async (
-    request: { body: unknown; headers: { 'content-type'?: string | undefined }; log: typeof fastify.log },
-    reply: FastifyReply,
-  ) => {
-    const encoding: BodyEncoding = request.headers['content-type']?.startsWith('application/json')
-      ? 'json'
-      : 'form';
-    const fields = decodeMetricRequest(request.body, encoding, dataTexts.get(request));
-    const body = await detectDruidQuery(fields, {
+  const route = {
+    schema: {
+      tags: ['metrics'],
+      summary: 'Anomalies of a Druid timeseries (query run against Druid, or its response given as data)',
+      consumes: ['application/x-www-form-urlencoded', 'multipart/form-data', 'application/json'],
+      body: OutliersBody,
+      response: { 200: OutliersReply, '4xx': OutliersError, '5xx': OutliersError },
+    },
+    // The body schema documents the fields; the decoder checks them, as they may be base64 (a schema cannot say).
+    validatorCompiler: () => validateMetricBody,
+    config: { errorReply: 'metric' as const },
+  };
+  const handler = async (request: FastifyRequest<{ Body: MetricRequest }>, reply: FastifyReply) => {
+    const body = await detectDruidQuery(request.body, {
       druid: fastify.druid,
       models: fastify.metricModels.cache,
-      runner,
+      runner: fastify.metricModels.runner,
       defaultModel: config.DEFAULT_MODEL,
       metric: config.METRIC,
+      queryPolicy,
       log: request.log,
     });
-    // Serialised where the detection ran (reply-json.ts), not again here.
+    // Serialised where the detection ran (detection/reply-json.ts), not again here.
     return reply.type('application/json; charset=utf-8').send(body);
   };
-  fastify.post('/api/v1/outliers', { schema }, handler);
-  fastify.post('/calculate', { schema: { ...schema, summary: 'Alias of POST /api/v1/outliers' } }, handler);
+  fastify.post<{ Body: MetricRequest }>('/api/v1/outliers', route, handler);
+  fastify.post<{ Body: MetricRequest }>(
+    '/calculate',
+    { ...route, schema: { ...route.schema, summary: 'Alias of POST /api/v1/outliers' } },
+    handler,
+  );
 };
 
 export default druidQueryRoutes;

@@ -70,7 +70,9 @@ const stationStreamRoutes: FastifyPluginAsyncTypebox<{ detectors?: string }> = a
           body: DetectionBody,
           response: { 200: DetectionReply, 400: ErrorReply, 404: ErrorReply, 503: ErrorReply },
         },
-        validatorCompiler: () => () => true,
+        // A request without a body never reaches the parser above.
+        validatorCompiler: () => (body) =>
+          body instanceof DetectionBlock ? { value: body } : { error: badRequest('body', 'missing') },
       },
       async (request) => {
         const { outliers, skipped } = await fastify.stations.detect(request.body);

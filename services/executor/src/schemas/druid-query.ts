@@ -3,7 +3,8 @@ import { type Static, Type } from '@sinclair/typebox';
 /**
  * Body of `POST /api/v1/outliers` and `/calculate`: every field optional. Form and multipart: base64 strings.
  * JSON: `query` / `data` may also be plain JSON values, `model` a plain name. Decoding and the messages naming the
- * field live in detection/metric-request.ts (a string cannot say here whether it is base64).
+ * field live in detection/decode-metric-request.ts (a string cannot say here whether it is base64); this schema
+ * documents the body (OpenAPI) and the decoder validates it.
  */
 export const OutliersBody = Type.Object(
   {

@@ -1,4 +1,4 @@
-import { close, fdatasync, open, writev, writevSync } from 'node:fs';
+import { close, fdatasync, fstatSync, ftruncateSync, open, writev, writevSync } from 'node:fs';
 import { promisify } from 'node:util';
 
 const openAsync = promisify(open);
@@ -27,14 +27,20 @@ export class OpenFiles {
 
   constructor(private readonly limit: number) {}
 
-  /** Writes `data` (in one `pwritev`) at `position` (in place), creating the file if missing; null appends. */
+  /**
+   * Writes all of `data` at `position` (in place), creating the file if missing; null appends. A write the disk cannot
+   * take whole (ENOSPC after part of it) throws; an append is then cut back to where it began, so no torn line
+   * stays behind for the next append to follow.
+   */
   async write(path: string, data: Buffer[], position: number | null, sync: boolean): Promise<void> {
     const file = await this.acquire(path, position === null ? 'a' : 'r+');
+    const appendAt = position === null ? fstatSync(file.fd).size : undefined;
     try {
-      if (sync) {
-        await writevAsync(file.fd, data, position ?? undefined);
-        await fdatasyncAsync(file.fd);
-      } else writevSync(file.fd, data, position ?? undefined);
+      await writeAll(file.fd, data, position, sync);
+      if (sync) await fdatasyncAsync(file.fd);
+    } catch (error) {
+      if (appendAt !== undefined) ftruncateSync(file.fd, appendAt);
+      throw error;
     } finally {
       file.users--;
       this.trim();
@@ -88,4 +94,31 @@ export class OpenFiles {
       void closeAsync(file.fd).catch(() => undefined);
     }
   }
+}
+
+/**
+ * `pwritev` until every byte is written: a short write (the disk filling up) is continued from where it stopped,
+ * and the next attempt reports why it cannot go on. Synchronous unless `sync` (see OpenFiles).
+ */
+async function writeAll(fd: number, data: Buffer[], position: number | null, sync: boolean): Promise<void> {
+  let rest = data;
+  let at = position;
+  for (;;) {
+    const written = sync
+      ? (await writevAsync(fd, rest, at ?? undefined)).bytesWritten
+      : writevSync(fd, rest, at ?? undefined);
+    rest = skipBytes(rest, written);
+    if (rest.length === 0) return;
+    if (written === 0) throw Object.assign(new Error(`short write on fd ${fd}`), { code: 'ENOSPC' });
+    if (at !== null) at += written;
+  }
+}
+
+/** The buffers after their first `count` bytes. */
+function skipBytes(buffers: Buffer[], count: number): Buffer[] {
+  let left = count;
+  let i = 0;
+  while (i < buffers.length && left >= buffers[i]!.length) left -= buffers[i++]!.length;
+  if (i === buffers.length) return [];
+  return [buffers[i]!.subarray(left), ...buffers.slice(i + 1)];
 }

@@ -13,6 +13,8 @@ export function versionMetadata(
     granularities: string[];
     metrics: string[] | undefined;
     node: string;
+    /** The queue job that trained it (cluster mode): a retry of the job finds its version by it. */
+    job?: string;
   },
 ): Record<string, unknown> {
   return {

@@ -1,4 +1,7 @@
-/** `trainer rollback --sensor S --to VERSION`: points the sensor's manifest back at a kept version. */
+/**
+ * `trainer rollback --sensor S --to VERSION`: points the sensor's manifest back at a kept version and pins it there,
+ * so the next scheduled training does not publish over it; `trainer unpin --sensor S` lets training publish again.
+ */
 import type { ModelManifest, ModelStore } from '@outliers/model-store';
 
 export class RollbackError extends Error {
@@ -15,5 +18,12 @@ export async function rollback(store: ModelStore, sensor: string, version: strin
         : `sensor "${sensor}" has no version "${version}"; kept versions: ${versions.join(', ')}`,
     );
   }
-  return store.activate(sensor, version);
+  return store.activate(sensor, version, { pin: true });
+}
+
+/** Removes the sensor's pin, keeping its current version. @throws {RollbackError} when it has none. */
+export async function unpin(store: ModelStore, sensor: string): Promise<ModelManifest> {
+  const current = await store.manifest(sensor);
+  if (!current) throw new RollbackError(`sensor "${sensor}" has no published version`);
+  return store.activate(sensor, current.version);
 }

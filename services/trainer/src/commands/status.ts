@@ -8,6 +8,8 @@ export interface SensorStatus {
   sensor: string;
   /** Active version, or null when the sensor has never been published. */
   active: string | null;
+  /** When the active version was pinned (a rollback; training does not publish over it), or null. */
+  pinnedAt: string | null;
   trainedAt: string | null;
   durationMs: number | null;
   validationLoss: number | null;
@@ -39,6 +41,7 @@ export async function sensorStatus(
       return {
         sensor,
         active: manifest?.version ?? null,
+        pinnedAt: manifest?.pinned?.at ?? null,
         trainedAt: stringOrNull(meta.trainedAt) ?? manifest?.publishedAt ?? null,
         durationMs: numberOrNull(meta.durationMs),
         validationLoss: numberOrNull(meta.validationLoss),
@@ -91,7 +94,7 @@ export function formatStatus(rows: SensorStatus[]): string {
   ];
   const cells = rows.map((r) => [
     r.sensor,
-    r.active ?? '-',
+    r.pinnedAt ? `${r.active} (pinned)` : (r.active ?? '-'),
     r.trainedAt ?? 'never',
     r.durationMs === null ? '-' : `${(r.durationMs / 1000).toFixed(1)}s`,
     r.validationLoss === null ? '-' : r.validationLoss.toPrecision(4),

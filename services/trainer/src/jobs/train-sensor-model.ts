@@ -3,7 +3,7 @@
  * current one, and prune old versions. Shared by `run-once` and the cluster worker.
  */
 
-import type { ModelStore } from '@outliers/model-store';
+import type { ModelManifest, ModelStore } from '@outliers/model-store';
 import { UnrecoverableError } from 'bullmq';
 import { keepAside } from '../artifacts/keep-aside.js';
 import { versionMetadata } from '../artifacts/version-metadata.js';
@@ -29,11 +29,18 @@ export interface TrainSensorDeps {
   beforePublish?: () => Promise<void>;
   /** A past period to train on (run-once `--from/--to`) instead of the sensor's look-back ending now. */
   period?: TrainingPeriod;
+  /**
+   * The queue job (cluster mode). Recorded in the version's manifest, so that a retry of the job, after a node died
+   * between publishing and completing it, finds that version instead of publishing a second one for the tick.
+   */
+  jobId?: string;
 }
 
 export interface TrainingOutcome {
   sensor: string;
   published: boolean;
+  /** Why nothing was trained: the sensor is pinned (a rollback), or this job had already published `version`. */
+  skipped?: 'pinned' | 'published by an earlier attempt';
   /** The published version, or where the rejected model was kept aside. */
   version?: string;
   keptAsideAt?: string;
@@ -71,6 +78,8 @@ export async function trainSensorModel(
   deps: TrainSensorDeps,
 ): Promise<TrainingOutcome> {
   const { sensor, training } = payload;
+  const skipped = await skippedTraining(sensor.name, deps);
+  if (skipped) return skipped;
   const started = deps.now?.() ?? Date.now();
   const interval = trainingInterval(sensor, deps.period, started);
   const { end } = interval;
@@ -105,6 +114,7 @@ export async function trainSensorModel(
     granularities: sensor.granularities ?? [],
     metrics: sensor.metrics,
     node: deps.node,
+    ...(deps.jobId ? { job: deps.jobId } : {}),
   });
 
   const current = await deps.store.manifest(sensor.name);
@@ -136,4 +146,39 @@ export async function trainSensorModel(
     version: manifest.version,
     ...(typeof currentLoss === 'number' ? { currentValidationLoss: currentLoss } : {}),
   };
+}
+
+/**
+ * The outcome of a training that need not run: the sensor is pinned to a version (a rollback), or an earlier attempt
+ * of this job published a version (current, or complete but not yet current when its node died between the
+ * version and the manifest: then it is made current here). Undefined when the training should run.
+ */
+async function skippedTraining(name: string, deps: TrainSensorDeps): Promise<TrainingOutcome | undefined> {
+  const current = await deps.store.manifest(name);
+  const outcome = (
+    skipped: NonNullable<TrainingOutcome['skipped']>,
+    manifest: ModelManifest,
+  ): TrainingOutcome => ({
+    sensor: name,
+    published: skipped !== 'pinned',
+    skipped,
+    version: manifest.version,
+    validationLoss: Number(manifest.metadata?.validationLoss ?? Number.NaN),
+    rows: Number(manifest.metadata?.rows ?? 0),
+    durationMs: 0,
+  });
+  if (current?.pinned) {
+    deps.log.info({ version: current.version }, 'sensor pinned to a version: not trained');
+    return outcome('pinned', current);
+  }
+  if (!deps.jobId) return undefined;
+  if (current?.metadata?.job === deps.jobId) return outcome('published by an earlier attempt', current);
+  for (const version of (await deps.store.versions(name)).reverse()) {
+    const manifest = await deps.store.versionManifest(name, version);
+    if (manifest?.metadata?.job !== deps.jobId) continue;
+    await deps.beforePublish?.();
+    deps.log.info({ version }, 'an earlier attempt of this job published a version: made it current');
+    return outcome('published by an earlier attempt', await deps.store.activate(name, version));
+  }
+  return undefined;
 }

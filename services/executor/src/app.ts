@@ -19,6 +19,7 @@ import druidQueryRoutes from './routes/druid-query.js';
 import healthRoutes from './routes/health.js';
 import stationStreamRoutes from './routes/station-stream.js';
 import stationsRoutes from './routes/stations.js';
+import { MAX_ID_PARAM_LENGTH } from './schemas/common.js';
 import { validatorCompiler } from './schemas/validator-compiler.js';
 import type { StationStore } from './station/station-store.js';
 
@@ -46,6 +47,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: config.BODY_LIMIT,
+    maxParamLength: MAX_ID_PARAM_LENGTH,
     requestTimeout: config.REQUEST_TIMEOUT_MS,
     connectionTimeout: config.IDLE_TIMEOUT_MS,
     http: {

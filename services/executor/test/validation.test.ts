@@ -107,3 +107,26 @@ describe('bad input is a 400 naming the field', () => {
     expect(detail.blocks).toBe(1);
   });
 });
+
+describe('station ids up to the longest accepted', () => {
+  it('reads back every station /initialize accepts, whatever characters its id holds', async () => {
+    for (const id of ['a'.repeat(256), 'é'.repeat(256), '水'.repeat(256), `${'😀'.repeat(127)}xy`]) {
+      const init = await app.inject({
+        method: 'POST',
+        url: '/initialize',
+        payload: { id_estacio: id, variables: { v: 8 } },
+      });
+      expect(init.statusCode).toBe(200);
+      const path = `/stations/${encodeURIComponent(id)}`;
+      expect((await app.inject({ url: path })).json()).toMatchObject({ id_estacio: id });
+      expect((await app.inject({ url: `${path}/outliers` })).statusCode).toBe(200);
+    }
+    const tooLong = await app.inject({
+      method: 'POST',
+      url: '/initialize',
+      payload: { id_estacio: 'a'.repeat(257), variables: { v: 8 } },
+    });
+    expect(tooLong.statusCode).toBe(400);
+    expect(tooLong.json().message).toMatch(/^id_estacio/);
+  });
+});

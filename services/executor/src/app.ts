@@ -10,6 +10,7 @@ import { errorHandler } from './errors/error-handler.js';
 import accessControlPlugin from './plugins/access-control.js';
 import connectionDrainPlugin from './plugins/connection-drain.js';
 import druidClientPlugin from './plugins/druid-client.js';
+import jsonBodyPlugin from './plugins/json-body.js';
 import modelStorePlugin from './plugins/model-store.js';
 import outboxPlugin from './plugins/outbox.js';
 import rateLimitsPlugin from './plugins/rate-limits.js';
@@ -72,6 +73,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   // External
   await app.register(connectionDrainPlugin);
   await app.register(swaggerPlugin);
+  await app.register(jsonBodyPlugin);
   // Who may call what: rate limits first, so that guessing keys is limited too
   const keys = parseApiKeys(config.API_KEYS);
   await app.register(rateLimitsPlugin, { config, keys });

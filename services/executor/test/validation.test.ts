@@ -130,3 +130,17 @@ describe('station ids up to the longest accepted', () => {
     expect(tooLong.json().message).toMatch(/^id_estacio/);
   });
 });
+
+describe('prototype keys', () => {
+  it('/initialize: a variable named __proto__ is a 400 naming it, and changes nothing', async () => {
+    const before = (await app.inject({ url: '/stations' })).body;
+    const res = await postJsonText(
+      app,
+      '/initialize',
+      '{"id_estacio":"p","variables":{"v":8,"__proto__":8}}',
+    );
+    expect(res.statusCode).toBe(400);
+    expect(res.json().message).toMatch(/^variables\.__proto__: /);
+    expect((await app.inject({ url: '/stations' })).body).toBe(before);
+  });
+});

@@ -144,3 +144,25 @@ describe('prototype keys', () => {
     expect((await app.inject({ url: '/stations' })).body).toBe(before);
   });
 });
+
+describe('bytes that are not UTF-8', () => {
+  it('/initialize: two ids that differ only in invalid bytes are refused, not merged into one station', async () => {
+    const before = (await app.inject({ url: '/stations' })).body;
+    for (const bad of [[0xff], [0xfe], [0xc3, 0x28]]) {
+      const payload = Buffer.concat([
+        Buffer.from('{"id_estacio":"x'),
+        Buffer.from(bad),
+        Buffer.from('","variables":{"v":8}}'),
+      ]);
+      const res = await app.inject({
+        method: 'POST',
+        url: '/initialize',
+        payload,
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().message).toBe('body: not valid UTF-8');
+    }
+    expect((await app.inject({ url: '/stations' })).body).toBe(before);
+  });
+});

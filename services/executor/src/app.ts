@@ -9,6 +9,7 @@ import { errorHandler } from './errors/error-handler.js';
 import accessControlPlugin from './plugins/access-control.js';
 import connectionDrainPlugin from './plugins/connection-drain.js';
 import druidClientPlugin from './plugins/druid-client.js';
+import jsonBodyPlugin from './plugins/json-body.js';
 import modelStorePlugin from './plugins/model-store.js';
 import rateLimitsPlugin from './plugins/rate-limits.js';
 import stationServicePlugin from './plugins/station-service.js';
@@ -17,6 +18,7 @@ import druidQueryRoutes from './routes/druid-query.js';
 import healthRoutes from './routes/health.js';
 import stationStreamRoutes from './routes/station-stream.js';
 import stationsRoutes from './routes/stations.js';
+import { MAX_ID_PARAM_LENGTH } from './schemas/common.js';
 import { validatorCompiler } from './schemas/validator-compiler.js';
 
 /** How often request and header timeouts are checked (ms). */
@@ -44,6 +46,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: config.BODY_LIMIT,
+    maxParamLength: MAX_ID_PARAM_LENGTH,
     requestTimeout: config.REQUEST_TIMEOUT_MS,
     connectionTimeout: config.IDLE_TIMEOUT_MS,
     http: {
@@ -64,6 +67,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   // External
   await app.register(connectionDrainPlugin);
   await app.register(swaggerPlugin);
+  await app.register(jsonBodyPlugin);
   // Who may call what: rate limits first, so that guessing keys is limited too
   const keys = parseApiKeys(config.API_KEYS);
   await app.register(rateLimitsPlugin, { config, keys });

@@ -113,3 +113,62 @@ describe('bad input is a 400 naming the field', () => {
     expect(detail.blocks).toBe(1);
   });
 });
+
+describe('station ids up to the longest accepted', () => {
+  it('reads back every station /initialize accepts, whatever characters its id holds', async () => {
+    for (const id of ['a'.repeat(256), 'é'.repeat(256), '水'.repeat(256), `${'😀'.repeat(127)}xy`]) {
+      const init = await app.inject({
+        method: 'POST',
+        url: '/initialize',
+        payload: { id_estacio: id, variables: { v: 8 } },
+      });
+      expect(init.statusCode).toBe(200);
+      const path = `/stations/${encodeURIComponent(id)}`;
+      expect((await app.inject({ url: path })).json()).toMatchObject({ id_estacio: id });
+      expect((await app.inject({ url: `${path}/outliers` })).statusCode).toBe(200);
+    }
+    const tooLong = await app.inject({
+      method: 'POST',
+      url: '/initialize',
+      payload: { id_estacio: 'a'.repeat(257), variables: { v: 8 } },
+    });
+    expect(tooLong.statusCode).toBe(400);
+    expect(tooLong.json().message).toMatch(/^id_estacio/);
+  });
+});
+
+describe('prototype keys', () => {
+  it('/initialize: a variable named __proto__ is a 400 naming it, and changes nothing', async () => {
+    const before = (await app.inject({ url: '/stations' })).body;
+    const res = await postJsonText(
+      app,
+      '/initialize',
+      '{"id_estacio":"p","variables":{"v":8,"__proto__":8}}',
+    );
+    expect(res.statusCode).toBe(400);
+    expect(res.json().message).toMatch(/^variables\.__proto__: /);
+    expect((await app.inject({ url: '/stations' })).body).toBe(before);
+  });
+});
+
+describe('bytes that are not UTF-8', () => {
+  it('/initialize: two ids that differ only in invalid bytes are refused, not merged into one station', async () => {
+    const before = (await app.inject({ url: '/stations' })).body;
+    for (const bad of [[0xff], [0xfe], [0xc3, 0x28]]) {
+      const payload = Buffer.concat([
+        Buffer.from('{"id_estacio":"x'),
+        Buffer.from(bad),
+        Buffer.from('","variables":{"v":8}}'),
+      ]);
+      const res = await app.inject({
+        method: 'POST',
+        url: '/initialize',
+        payload,
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().message).toBe('body: not valid UTF-8');
+    }
+    expect((await app.inject({ url: '/stations' })).body).toBe(before);
+  });
+});

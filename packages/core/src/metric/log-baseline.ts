@@ -155,12 +155,23 @@ function slotScales(residual: Float64Array, slot: Int32Array, slots: number, ski
 }
 
 /** Replaces the one-sided ends of a rolling median by the nearest full window's median along its Sen slope. */
+/** Rows a window's Sen slope is taken from, at most: every k-th row (its pairs grow with the square of the rows). */
+const SLOPE_ROWS = 64;
+
+/** Sen's slope per row of every k-th row of `values`, k the smallest step leaving at most SLOPE_ROWS of them. */
+function thinnedSlope(values: Float64Array): number {
+  const step = Math.ceil(values.length / SLOPE_ROWS);
+  if (step === 1) return sensSlope(values).slope;
+  const kept = mapToFloat64({ length: Math.ceil(values.length / step) }, (_, i) => values[i * step]!);
+  return sensSlope(kept).slope / step;
+}
+
 function continueEnds(level: Float64Array, values: Float64Array, halfWidth: number): Float64Array {
   const n = values.length;
   const span = 2 * halfWidth + 1;
   if (halfWidth < 1 || n < span) return level;
-  const head = sensSlope(values.subarray(0, span)).slope;
-  const tail = sensSlope(values.subarray(n - span)).slope;
+  const head = thinnedSlope(values.subarray(0, span));
+  const tail = thinnedSlope(values.subarray(n - span));
   const first = level[halfWidth]!;
   const last = level[n - 1 - halfWidth]!;
   for (let t = 0; t < halfWidth; t++) {

@@ -1,7 +1,15 @@
 import { Type } from '@sinclair/typebox';
 
+/** The longest station id, in UTF-16 code units. */
+export const MAX_ID_LENGTH = 256;
+/**
+ * The longest station id as a URL path parameter: every code unit is at most 3 bytes of UTF-8, each written `%XX`.
+ * The router refuses longer parameters (414) before any schema sees them.
+ */
+export const MAX_ID_PARAM_LENGTH = MAX_ID_LENGTH * 9;
+
 /** Station ids are free text (the reference crashed on `_`); they are hashed for file names. */
-export const StationId = Type.String({ minLength: 1, maxLength: 256, description: 'Station id' });
+export const StationId = Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH, description: 'Station id' });
 
 /**
  * A variable name, e.g. `var_1`. As the key of a Record, TypeBox checks the value of every key its `pattern` matches

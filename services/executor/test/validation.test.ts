@@ -149,26 +149,36 @@ describe('prototype keys', () => {
     expect(res.json().message).toMatch(/^variables\.__proto__: /);
     expect((await app.inject({ url: '/stations' })).body).toBe(before);
   });
+
+  it('/detection: a value named __proto__ is a 400 naming where it sits', async () => {
+    const body =
+      '{"id_estacio":"s","numero_mostres":1,"mostres":[{"timestamp":"2021-01-01 00:00:00","values":{"__proto__":1}}]}';
+    const res = await postJsonText(app, '/detection', body);
+    expect(res.statusCode).toBe(400);
+    expect(res.json().message).toMatch(/^mostres\[0\]\.values\.__proto__: /);
+  });
 });
 
 describe('bytes that are not UTF-8', () => {
-  it('/initialize: two ids that differ only in invalid bytes are refused, not merged into one station', async () => {
-    const before = (await app.inject({ url: '/stations' })).body;
-    for (const bad of [[0xff], [0xfe], [0xc3, 0x28]]) {
-      const payload = Buffer.concat([
-        Buffer.from('{"id_estacio":"x'),
-        Buffer.from(bad),
-        Buffer.from('","variables":{"v":8}}'),
-      ]);
-      const res = await app.inject({
-        method: 'POST',
-        url: '/initialize',
-        payload,
-        headers: { 'content-type': 'application/json' },
-      });
-      expect(res.statusCode).toBe(400);
-      expect(res.json().message).toBe('body: not valid UTF-8');
-    }
-    expect((await app.inject({ url: '/stations' })).body).toBe(before);
-  });
+  it.each([
+    ['/initialize', '","variables":{"v":8}}'],
+    ['/detection', '","numero_mostres":0,"mostres":[]}'],
+  ])(
+    '%s: ids that differ only in invalid bytes are refused, not merged into one station',
+    async (url, rest) => {
+      const before = (await app.inject({ url: '/stations' })).body;
+      for (const bad of [[0xff], [0xfe], [0xc3, 0x28]]) {
+        const payload = Buffer.concat([Buffer.from('{"id_estacio":"x'), Buffer.from(bad), Buffer.from(rest)]);
+        const res = await app.inject({
+          method: 'POST',
+          url,
+          payload,
+          headers: { 'content-type': 'application/json' },
+        });
+        expect(res.statusCode).toBe(400);
+        expect(res.json().message).toBe('body: not valid UTF-8');
+      }
+      expect((await app.inject({ url: '/stations' })).body).toBe(before);
+    },
+  );
 });

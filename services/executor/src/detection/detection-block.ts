@@ -1,5 +1,6 @@
 import secureJson from 'secure-json-parse';
 import { badRequest } from '../errors.js';
+import { forbiddenKeyError } from '../json/forbidden-key.js';
 import { COLON, QUOTE, skipJsonSpace } from '../json-scan.js';
 import { StationId } from '../schemas/common.js';
 import { type DetectionBody, DetectionBody as DetectionBodySchema } from '../schemas/station-stream.js';
@@ -64,7 +65,7 @@ export function readDetectionBlock(text: string): BlockContent {
   try {
     body = secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
   } catch (err) {
-    throw badRequest('body', `not valid JSON (${(err as Error).message})`);
+    throw forbiddenKeyError(text) ?? badRequest('body', `not valid JSON (${(err as Error).message})`);
   }
   const plain = plainBlock(body);
   if (plain) return plain;

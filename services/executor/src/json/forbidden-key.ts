@@ -3,6 +3,7 @@
  * `constructor`), which secure-json-parse refuses without saying where. Used on that error path only, so a 400
  * names the field (`variables.__proto__`) instead of calling the whole body invalid.
  */
+import { badRequest, type ExecutorError } from '../errors.js';
 
 /** The path of the first such key in `text` (valid JSON), or undefined when it has none. */
 export function forbiddenKeyPath(text: string): string | undefined {
@@ -23,4 +24,17 @@ function find(value: unknown, path: string): string | undefined {
     if (found) return found;
   }
   return undefined;
+}
+
+/** The 400 naming a prototype key of `text`, or undefined when it has none (or is not JSON at all). */
+export function forbiddenKeyError(text: string): ExecutorError | undefined {
+  let path: string | undefined;
+  try {
+    path = forbiddenKeyPath(text);
+  } catch {
+    return undefined;
+  }
+  return path === undefined
+    ? undefined
+    : badRequest(path, 'a name that could reach an object prototype is not allowed');
 }

@@ -1,14 +1,11 @@
 import fp from 'fastify-plugin';
-import { badRequest } from '../errors.js';
-import { forbiddenKeyPath } from '../json/forbidden-key.js';
-
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+import { forbiddenKeyError } from '../json/forbidden-key.js';
+import { decodeUtf8 } from '../json/utf8.js';
 
 /**
  * JSON bodies as Fastify parses them (prototype keys refused), except that
  * - a refused key is named in the 400 (`variables.__proto__: …`) instead of the whole body being called invalid JSON;
- * - bytes that are not UTF-8 are a 400: decoded leniently they would become U+FFFD, and two different station ids
- *   would become one.
+ * - bytes that are not UTF-8 are a 400 (json/utf8.ts).
  */
 export default fp(
   async (fastify) => {
@@ -17,27 +14,15 @@ export default fp(
     fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, bytes, done) => {
       let text: string;
       try {
-        text = utf8.decode(bytes as Buffer);
-      } catch {
-        done(badRequest('body', 'not valid UTF-8'), undefined);
+        text = decodeUtf8(bytes as Buffer);
+      } catch (error) {
+        done(error as Error, undefined);
         return;
       }
       parse(request, text, (error, body) => {
-        const path = error ? keyPath(text) : undefined;
-        if (path)
-          done(badRequest(path, 'a name that could reach an object prototype is not allowed'), undefined);
-        else done(error, body);
+        done((error && forbiddenKeyError(text)) ?? error, body);
       });
     });
   },
   { name: 'json-body' },
 );
-
-/** forbiddenKeyPath, or undefined when the text is not JSON at all. */
-function keyPath(text: string): string | undefined {
-  try {
-    return forbiddenKeyPath(text);
-  } catch {
-    return undefined;
-  }
-}

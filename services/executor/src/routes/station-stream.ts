@@ -5,6 +5,7 @@ import fp from 'fastify-plugin';
 import { DetectionBlock } from '../detection/detection-block.js';
 import { loadDetectorBackend } from '../detection/load-detector-backend.js';
 import { badRequest } from '../errors.js';
+import { decodeUtf8 } from '../json/utf8.js';
 import {
   DetectionBody,
   DetectionReply,
@@ -55,8 +56,8 @@ const stationStreamRoutes: FastifyPluginAsyncTypebox<{ detectors?: string }> = a
     scope.removeContentTypeParser('application/json');
     scope.addContentTypeParser(
       'application/json',
-      { parseAs: 'string' },
-      async (_request: FastifyRequest, text: string) => new DetectionBlock(text),
+      { parseAs: 'buffer' },
+      async (_request: FastifyRequest, bytes: Buffer) => new DetectionBlock(decodeUtf8(bytes)),
     );
     scope.withTypeProvider<FastifyTypeProviderDefault>().post<{ Body: DetectionBlock }>(
       '/detection',

@@ -46,7 +46,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: config.BODY_LIMIT,
-    maxParamLength: MAX_ID_PARAM_LENGTH,
+    routerOptions: { maxParamLength: MAX_ID_PARAM_LENGTH },
     requestTimeout: config.REQUEST_TIMEOUT_MS,
     connectionTimeout: config.IDLE_TIMEOUT_MS,
     http: {

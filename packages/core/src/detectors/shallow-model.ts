@@ -45,6 +45,12 @@ export const RATIO_STEADINESS = 0.5;
 const SUSTAINED_ROWS = { min: 2, max: 30 };
 /** Rows on each side of a level shift's steps: the sustained window, within these bounds. */
 const STEP_ROWS = { min: 6, max: 30 };
+/**
+ * The smallest spread a residual is judged in (log units: about a relative change of 1 %). A metric or ratio with
+ * no noise of its own (a gauge, a rate derived by rounding) would otherwise see its rounding as anomalies; with it,
+ * such a metric flags changes of several percent.
+ */
+const RESOLUTION = 0.01;
 /** Fewer rows than this teach nothing about what is usual: nothing is flagged. */
 export const MIN_ROWS = 8;
 
@@ -170,7 +176,7 @@ function fitSteps(
  */
 function rowScale(fit: Pick<MetricFit, 'baseline' | 'scale' | 'slotScale' | 'counted'>, t: number): number {
   const counting = fit.counted ? 1 / Math.sqrt(1 + Math.abs(signedExp(fit.baseline[t]!))) : 0;
-  return Math.max(fit.scale, fit.slotScale?.[t] ?? 0, counting);
+  return Math.max(fit.scale, fit.slotScale?.[t] ?? 0, counting, RESOLUTION);
 }
 
 /** Pairs of the given metrics whose log-ratio is much steadier than either, with their residual difference. */
@@ -182,7 +188,7 @@ function steadyPairs(fits: MetricFit[], metrics: number[]) {
       const difference = fits[a]!.residual.map((r, t) => r - fits[b]!.residual[t]!);
       const scale = robustScale(difference);
       if (scale < RATIO_STEADINESS * Math.min(fits[a]!.scale, fits[b]!.scale))
-        pairs.push({ a, b, difference, scale });
+        pairs.push({ a, b, difference, scale: Math.max(scale, RESOLUTION) });
     }
   }
   return pairs;

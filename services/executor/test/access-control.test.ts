@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { routeAccess } from '../src/access/route-groups.js';
-import { startApp, tempDir, testConfig } from './support/helpers.js';
+import { appPerTest, testConfig } from './support/helpers.js';
 
 const digest = (token: string) => createHash('sha256').update(token).digest('hex');
 const TOKENS = { ingest: 'ingest-token-1', both: 'metrics-and-read-token-2' };
@@ -16,21 +15,7 @@ const requests = {
 } as const;
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
-let dir: Awaited<ReturnType<typeof tempDir>>;
-let app: FastifyInstance | undefined;
-beforeEach(async () => {
-  dir = await tempDir();
-});
-afterEach(async () => {
-  await app?.close();
-  app = undefined;
-  await dir.remove();
-});
-
-const start = async (env: Record<string, string> = {}) => {
-  app = await startApp(testConfig({ STATE_DIR: dir.path, METRIC_WORKERS: '0', ...env }));
-  return app;
-};
+const { start } = appPerTest();
 
 describe('API keys (API_KEYS)', () => {
   it('every documented route belongs to a group of the route table', async () => {
@@ -84,9 +69,7 @@ describe('API keys (API_KEYS)', () => {
   });
 
   it('stop the process at start when an entry names an unknown group', async () => {
-    await expect(
-      startApp(testConfig({ STATE_DIR: dir.path, API_KEYS: `admin:${digest('x')}` })),
-    ).rejects.toThrow(/unknown group "admin"/);
+    await expect(start({ API_KEYS: `admin:${digest('x')}` })).rejects.toThrow(/unknown group "admin"/);
     expect(() => testConfig({ API_KEYS: 'ingest:not-a-digest' })).toThrow(/API_KEYS/);
   });
 });

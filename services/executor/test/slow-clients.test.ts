@@ -1,23 +1,11 @@
 import { connect, type Socket } from 'node:net';
-import type { FastifyInstance } from 'fastify';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startApp, tempDir, testConfig } from './support/helpers.js';
+import { describe, expect, it } from 'vitest';
+import { appPerTest } from './support/helpers.js';
 
-let dir: Awaited<ReturnType<typeof tempDir>>;
-let app: FastifyInstance | undefined;
-beforeEach(async () => {
-  dir = await tempDir();
-});
-afterEach(async () => {
-  await app?.close();
-  app = undefined;
-  await dir.remove();
-});
+const { start } = appPerTest();
 
 async function listen(env: Record<string, string>): Promise<number> {
-  app = await startApp(
-    testConfig({ STATE_DIR: dir.path, STATION_WORKERS: '0', METRIC_WORKERS: '0', ...env }),
-  );
+  const app = await start({ STATION_WORKERS: '0', ...env });
   await app.listen({ port: 0, host: '127.0.0.1' });
   return (app.server.address() as { port: number }).port;
 }

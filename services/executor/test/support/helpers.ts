@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import pino from 'pino';
-import { expect } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import { type AppDeps, buildApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { thresholdDetectors } from './threshold-detector.js';
@@ -43,6 +43,28 @@ export async function startApp(
   await app.ready();
   await app.stations.load();
   return app;
+}
+
+/**
+ * One app per test, on a fresh state directory: `start(env)` builds it (the test's config on top of `env`), and it
+ * is closed and its directory removed after the test. Call at the top of a test file.
+ */
+export function appPerTest(): { start: (env?: Record<string, string>) => Promise<FastifyInstance> } {
+  let dir: Awaited<ReturnType<typeof tempDir>> | undefined;
+  let app: FastifyInstance | undefined;
+  afterEach(async () => {
+    await app?.close();
+    await dir?.remove();
+    app = undefined;
+    dir = undefined;
+  });
+  return {
+    start: async (env = {}) => {
+      dir = await tempDir();
+      app = await startApp(testConfig({ STATE_DIR: dir.path, METRIC_WORKERS: '0', ...env }));
+      return app;
+    },
+  };
 }
 
 /** POSTs `text` as it is, as application/json (for bodies a serialiser would not write: escapes, 1e400, torn). */

@@ -26,8 +26,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 /**
  * Load before the measured run: JIT warm, and every station past its first outlier (which creates its history
  * file). A station's first spike comes within its first 6 blocks (one every 500 samples): with 2,000 stations at
- * ~1,000 blocks/s that takes ~12 s. After 5 s a third of them were still creating history files in the measured
- * run, which put p99 at 55-73 ms (five runs) where 20 s of warm-up gave 35-40 (three runs, same build).
+ * ~1,000 blocks/s that takes ~12 s; a shorter warm-up leaves history files to be created in the measured run, which
+ * then measures file creation in its p99.
  */
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 20);
 const STATIONS = Number(process.env.BENCH_STATIONS ?? 2000);

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
 import { type MetricRequest, validateMetricBody } from '../detection/decode-metric-request.js';
 import { detectDruidQuery } from '../detection/detect-druid-query.js';
@@ -53,4 +54,9 @@ const druidQueryRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (f
   );
 };
 
-export default druidQueryRoutes;
+// Encapsulated: its body parsers and validator stay with these two routes.
+export default fp(druidQueryRoutes, {
+  name: 'druid-query-routes',
+  dependencies: ['swagger', 'model-store', 'druid-client'],
+  encapsulate: true,
+});

@@ -42,7 +42,11 @@ describe('readDetectionBlock', () => {
   it.each([
     ['not JSON', '{"id_estacio":', /^body: not valid JSON/],
     ['empty', '', /^body: not valid JSON/],
-    ['a __proto__ key', `{"id_estacio":"s","numero_mostres":0,"mostres":[],"__proto__":{"x":1}}`, /^body: /],
+    [
+      'a __proto__ key',
+      `{"id_estacio":"s","numero_mostres":0,"mostres":[],"__proto__":{"x":1}}`,
+      /^__proto__: /,
+    ],
     [
       'a sample without timestamp',
       `{"id_estacio":"s","numero_mostres":1,"mostres":[{"v":1}]}`,

@@ -6,6 +6,7 @@
  * - memory per sensor at steady state (the default retention keeps completed jobs up to keepCompleted).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { startRedis } from '@outliers/test-servers';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
@@ -14,7 +15,6 @@ import { TRAINING_QUEUE } from '../src/queues.js';
 import { redisConnection } from '../src/redis.js';
 import { upsertSensorSchedules } from '../src/schedules.js';
 import { createTrainingWorker } from '../src/workers/training-worker.js';
-import { startRedis } from '../test/redis-server.js';
 
 const SENSORS = 1000;
 const RUN_MS = 10_000;

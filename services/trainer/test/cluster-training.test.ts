@@ -7,6 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestS3, type TestS3 } from '@outliers/model-store/testing';
+import { type RedisServer, randomPrefix, startRedis } from '@outliers/test-servers';
 import { Queue } from 'bullmq';
 import { pino } from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -19,7 +20,6 @@ import { removeSensorSchedule } from '../src/schedules.js';
 import { startTrainerNode } from '../src/trainer-node.js';
 import { trainAutoencoder } from '../src/training/autoencoder-trainer.js';
 import { TINY_TRAINING, trafficRows } from './fixtures.js';
-import { type RedisServer, randomPrefix, startRedis } from './redis-server.js';
 import { tempDir } from './temp-dirs.js';
 
 let redis: RedisServer;

@@ -3,6 +3,7 @@
  * itself is covered by train-sensor-model and the process tests).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type RedisServer, randomPrefix, startRedis } from '@outliers/test-servers';
 import { Job, Queue, UnrecoverableError } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
@@ -13,7 +14,6 @@ import { TRAIN_SENSOR_JOB, TRAINING_QUEUE, type TrainSensorPayload } from '../sr
 import { redisConnection } from '../src/redis.js';
 import { startTrainerNode, type TrainerNode } from '../src/trainer-node.js';
 import type { TrainSensorProcessor } from '../src/workers/training-worker.js';
-import { type RedisServer, randomPrefix, startRedis } from './redis-server.js';
 
 const log = pino({ level: 'silent' });
 let redis: RedisServer;

@@ -11,13 +11,13 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type DruidStandIn, startDruidStandIn } from '@outliers/druid/testing';
 import { startTestS3, type TestS3 } from '@outliers/model-store/testing';
+import { type RedisServer, randomPrefix, startRedis } from '@outliers/test-servers';
 import { Job, Queue } from 'bullmq';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TRAIN_SENSOR_JOB, TRAINING_QUEUE, type TrainSensorPayload } from '../src/queues.js';
 import { redisConnection } from '../src/redis.js';
 import { takeoverBoundMs } from '../src/trainer-node.js';
 import { asDruidResponse, trafficRows } from './fixtures.js';
-import { type RedisServer, randomPrefix, startRedis } from './redis-server.js';
 import { tempDir } from './temp-dirs.js';
 
 const MAIN = new URL('../src/main.ts', import.meta.url).pathname;

@@ -1,0 +1,1 @@
+export { freePort, type RedisServer, randomPrefix, startRedis } from './redis-server.js';

@@ -154,7 +154,6 @@ function slotScales(residual: Float64Array, slot: Int32Array, slots: number, ski
   return mapToFloat64(slot, (s) => scales[s]!);
 }
 
-/** Replaces the one-sided ends of a rolling median by the nearest full window's median along its Sen slope. */
 /** Rows a window's Sen slope is taken from, at most: every k-th row (its pairs grow with the square of the rows). */
 const SLOPE_ROWS = 64;
 
@@ -166,6 +165,7 @@ function thinnedSlope(values: Float64Array): number {
   return sensSlope(kept).slope / step;
 }
 
+/** Replaces the one-sided ends of a rolling median by the nearest full window's median along its Sen slope. */
 function continueEnds(level: Float64Array, values: Float64Array, halfWidth: number): Float64Array {
   const n = values.length;
   const span = 2 * halfWidth + 1;

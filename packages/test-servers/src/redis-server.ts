@@ -1,4 +1,8 @@
-/** Test harness: a throw-away redis-server on a free port (no persistence), restartable on the same port. */
+/**
+ * Test harness: a throw-away redis-server on a free port, restartable on the same port. Without persistence by
+ * default (a restart loses everything, as a crash without AOF); with `appendOnlyDir`, every write is fsynced to an
+ * append-only file there, so a restart keeps what was acknowledged (as a production Redis with AOF always).
+ */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
@@ -8,7 +12,7 @@ export interface RedisServer {
   port: number;
   url: string;
   stop(): Promise<void>;
-  /** Stops the server and starts a fresh one on the same port (all data lost, as after a crash without AOF). */
+  /** Kills the server (SIGKILL) and starts it again on the same port; data survives only with `appendOnlyDir`. */
   restart(): Promise<void>;
 }
 
@@ -22,9 +26,13 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startRedis(): Promise<RedisServer> {
+export async function startRedis({ appendOnlyDir }: { appendOnlyDir?: string } = {}): Promise<RedisServer> {
   const port = await freePort();
-  let child = await launch(port);
+  const persistence = appendOnlyDir
+    ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', appendOnlyDir]
+    : ['--appendonly', 'no'];
+  const launch = () => launchRedis(port, persistence);
+  let child = await launch();
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
@@ -33,7 +41,7 @@ export async function startRedis(): Promise<RedisServer> {
     },
     async restart() {
       await kill(child);
-      child = await launch(port);
+      child = await launch();
     },
   };
 }
@@ -43,10 +51,10 @@ export function randomPrefix(): string {
   return `test-${randomUUID().slice(0, 8)}`;
 }
 
-async function launch(port: number): Promise<ChildProcess> {
+async function launchRedis(port: number, persistence: string[]): Promise<ChildProcess> {
   const child = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   await new Promise<void>((resolve, reject) => {

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { predictionFailed } from '../detection/metric-errors.js';
+import { ExecutorError } from '../errors.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -29,6 +30,8 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
     request.routeOptions.config.errorReply === 'metric'
       ? metricAnswer(error, statusCode)
       : stationAnswer(error, statusCode);
+  if (error instanceof ExecutorError && error.retryAfter !== undefined)
+    reply.header('retry-after', String(error.retryAfter));
   return reply.code(answer.statusCode).send(answer.body);
 }
 

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { shardOf } from '../src/station/station-threads.js';
-import { appPerTest, block, Receiver, timestamps } from './support/helpers.js';
+import { appPerTest, block, Receiver, startApp, tempDir, testConfig, timestamps } from './support/helpers.js';
 
 const { start } = appPerTest();
 let receiver: Receiver;
@@ -167,6 +167,43 @@ describe('delivery backpressure', () => {
       expect(drained('outliers_outbox_deliveries_total', { outcome: 'succeeded' })).toBeGreaterThanOrEqual(6);
     },
   );
+});
+
+describe('undelivered entries after a restart', () => {
+  it('are counted again as the stations load: /ready stays 503 and blocks stay refused', async () => {
+    receiver.stalled = true;
+    const dir = await tempDir();
+    const config = testConfig({
+      STATE_DIR: dir.path,
+      METRIC_WORKERS: '0',
+      STATION_WORKERS: '2',
+      DATA_SERVER_ENDPOINT: receiver.url,
+      OUTBOX_TIMEOUT_MS: '200',
+      OUTBOX_MAX_PENDING: '2',
+    });
+    let app = await startApp(config);
+    try {
+      await ok(app, '/initialize', { id_estacio: 's', variables: { v: 8 } });
+      const t = timestamps(16);
+      await ok(app, '/detection', block('s', t.slice(0, 8), { v: [1, 500, 1, 1, 1, 1, 1, 1] }));
+      await app.close();
+      app = await startApp(config);
+      expect((await app.inject({ url: '/ready' })).json()).toMatchObject({
+        status: 'saturated',
+        pendingDeliveries: 2,
+      });
+      const next = block('s', t.slice(8), { v: [1, 1, 1, 1, 1, 1, 1, 1] });
+      expect((await app.inject({ method: 'POST', url: '/detection', payload: next })).statusCode).toBe(503);
+      receiver.stalled = false;
+      await expect
+        .poll(async () => (await app.inject({ url: '/ready' })).statusCode, { timeout: 5000 })
+        .toBe(200);
+      await ok(app, '/detection', next);
+    } finally {
+      await app.close();
+      await dir.remove();
+    }
+  });
 });
 
 describe('GET /metrics', () => {

@@ -29,11 +29,6 @@ export function deliveryBounds(config: Config): DeliveryBounds | undefined {
   };
 }
 
-/** Whether `pending` entries in all are at the total bound (so /ready says the executor is saturated). */
-export function saturated(bounds: DeliveryBounds | undefined, pending: number): boolean {
-  return bounds !== undefined && pending >= bounds.total;
-}
-
 /**
  * Throws the 503 of a refused block (counted in `refused`) when the total (`pending`) or, given `station`, its own
  * entries (`stationPending`) are at their bound; a block adds at most two entries, so the bounds hold within two.

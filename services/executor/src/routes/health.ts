@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
-import { deliveryBounds, saturated } from '../outbox/delivery-bounds.js';
+import { deliveryBounds } from '../outbox/delivery-bounds.js';
 
 const Status = Type.Object({
   status: Type.String(),
@@ -30,17 +30,18 @@ const healthRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (fasti
     async (_request, reply) => {
       const stations = fastify.stations;
       if (!stations.ready) return reply.code(503).send({ status: 'loading' });
+      // Without a data server there is no outbox, nothing to count.
+      if (!bounds) return { status: 'ready', stations: stations.size };
+      const pending = stations.pendingDeliveries;
       const figures = {
         stations: stations.size,
-        pendingDeliveries: stations.pendingDeliveries,
-        ...(bounds ? { maxPendingDeliveries: bounds.total } : {}),
+        pendingDeliveries: pending,
+        maxPendingDeliveries: bounds.total,
       };
-      if (saturated(bounds, figures.pendingDeliveries)) {
+      if (pending >= bounds.total) {
         return reply.code(503).send({
           status: 'saturated',
-          message:
-            `${figures.pendingDeliveries} outlier deliveries wait for the data server (OUTBOX_MAX_PENDING ` +
-            `${bounds?.total}): blocks are refused until they drain`,
+          message: `${pending} outlier deliveries wait for the data server (OUTBOX_MAX_PENDING ${bounds.total}): blocks are refused until they drain`,
           ...figures,
         });
       }

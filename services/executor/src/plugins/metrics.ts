@@ -80,28 +80,30 @@ function stationMetrics(registry: Registry, read: () => Promise<StationStats>): 
     (s) => s.threadsDown,
   );
   // Counters kept by the stations (each thread's since it started): set at each scrape.
-  new Counter({
-    name: 'outliers_outbox_deliveries_total',
-    help: 'Delivery attempts by outcome: succeeded, failed (refused for good by the data server, dropped), retried',
-    labelNames: ['outcome'],
-    registers,
-    async collect() {
-      const { deliveries } = await stats();
-      this.reset();
-      for (const [outcome, count] of Object.entries(deliveries)) this.inc({ outcome }, count);
-    },
-  });
-  new Counter({
-    name: 'outliers_blocks_refused_total',
-    help: 'Blocks answered 503 because undelivered entries reached a bound (station: its own, total: all)',
-    labelNames: ['bound'],
-    registers,
-    async collect() {
-      const { refused } = await stats();
-      this.reset();
-      for (const [bound, count] of Object.entries(refused)) this.inc({ bound }, count);
-    },
-  });
+  const counter = (name: string, help: string, label: string, counts: (s: StationStats) => object) =>
+    new Counter({
+      name,
+      help,
+      labelNames: [label],
+      registers,
+      async collect() {
+        const values = Object.entries(counts(await stats())) as [string, number][];
+        this.reset();
+        for (const [value, count] of values) this.inc({ [label]: value }, count);
+      },
+    });
+  counter(
+    'outliers_outbox_deliveries_total',
+    'Delivery attempts by outcome: succeeded, failed (refused for good by the data server, dropped), retried',
+    'outcome',
+    (s) => s.deliveries,
+  );
+  counter(
+    'outliers_blocks_refused_total',
+    'Blocks answered 503 because undelivered entries reached a bound (station: its own, total: all)',
+    'bound',
+    (s) => s.refused,
+  );
   new Gauge({
     name: 'outliers_station_thread_heap_used_bytes',
     help: "Each station thread's V8 heap in use (nodejs_heap_size_used_bytes is the event loop's)",

@@ -10,7 +10,12 @@ import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { Config } from '../config.js';
 import { DetectionBlock } from '../detection/detection-block.js';
 import { ExecutorError, stateNotReady } from '../errors.js';
-import { admitBlock, deliveryBounds, type RefusedBlocks } from '../outbox/delivery-bounds.js';
+import {
+  admitBlock,
+  type DeliveryBounds,
+  deliveryBounds,
+  type RefusedBlocks,
+} from '../outbox/delivery-bounds.js';
 import { workerEntry } from '../worker-entry.js';
 import { stationKey } from './station-key.js';
 import type { StationSummary } from './station-state.js';
@@ -102,7 +107,7 @@ export class StationThreads implements Stations {
   private readonly loadedAll: Promise<void>;
   private markLoaded!: () => void;
   private closing = false;
-  private readonly bounds;
+  private readonly bounds: DeliveryBounds | undefined;
   /** Blocks refused here, by the total bound over every thread (a thread counts its own refusals). */
   private readonly refused: RefusedBlocks = { station: 0, total: 0 };
 

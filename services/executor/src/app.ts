@@ -10,6 +10,7 @@ import accessControlPlugin from './plugins/access-control.js';
 import connectionDrainPlugin from './plugins/connection-drain.js';
 import druidClientPlugin from './plugins/druid-client.js';
 import jsonBodyPlugin from './plugins/json-body.js';
+import metricsPlugin from './plugins/metrics.js';
 import modelStorePlugin from './plugins/model-store.js';
 import rateLimitsPlugin from './plugins/rate-limits.js';
 import stationServicePlugin from './plugins/station-service.js';
@@ -76,8 +77,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(stationServicePlugin, { config, ...detectors });
   await app.register(modelStorePlugin, { config, ...(deps.modelStore ? { store: deps.modelStore } : {}) });
   await app.register(druidClientPlugin, { config, ...(deps.druid ? { client: deps.druid } : {}) });
+  await app.register(metricsPlugin);
   // Routes
-  await app.register(healthRoutes);
+  await app.register(healthRoutes, { config });
   await app.register(stationStreamRoutes, detectors);
   await app.register(stationsRoutes);
   await app.register(druidQueryRoutes, { config });

@@ -68,6 +68,17 @@ export const ConfigSchema = Type.Object({
    * (a crash re-sends them, under the same Idempotency-Key).
    */
   OUTBOX_ACK_FLUSH_MS: Type.Integer({ minimum: 1, default: 5000 }),
+  // Delivery backpressure (outbox/delivery-bounds.ts): beyond either bound /detection answers 503 with Retry-After
+  /**
+   * Undelivered entries of one station (a block makes one or two). Its state record carries them, so the bound also
+   * bounds the cost of each of its writes; 1000 is 500 blocks of backlog.
+   */
+  OUTBOX_MAX_PENDING_PER_STATION: Type.Integer({ minimum: 2, default: 1000 }),
+  /**
+   * Undelivered entries in all (every thread). Stations with entries stay in memory with their detectors, so this
+   * bounds their memory too; /ready answers 503 while it is reached.
+   */
+  OUTBOX_MAX_PENDING: Type.Integer({ minimum: 2, default: 100000 }),
   /** Grace period for in-flight work at shutdown. */
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 10000 }),
   // Metric detection API (POST /api/v1/outliers)

@@ -7,6 +7,8 @@ export class ExecutorError extends Error {
     readonly code: string,
     readonly statusCode: number,
     message: string,
+    /** Seconds after which the same request may succeed: answered as `Retry-After`. */
+    readonly retryAfter?: number,
   ) {
     super(message);
     this.name = 'ExecutorError';
@@ -60,3 +62,21 @@ export const rateLimited = createError(
   429,
   (max: number, after: string) => `more than ${max} requests in the rate-limit window; retry in ${after}`,
 );
+
+/**
+ * A block refused because too many outlier deliveries wait for the data server (the station's own, or the
+ * executor's in all): nothing of it was applied, the client re-sends it after `retryAfter` seconds.
+ */
+export function deliveryBacklog(
+  bound: { key: string; max: number; pending: number; station?: string },
+  retryAfter: number,
+): ExecutorError {
+  const whose = bound.station === undefined ? 'the executor has' : `station ${bound.station} has`;
+  return new ExecutorError(
+    'EXECUTOR_DELIVERY_BACKLOG',
+    503,
+    `${whose} ${bound.pending} outlier deliveries waiting for the data server (${bound.key} ${bound.max}); ` +
+      `the block was not applied, re-send it in ${retryAfter} s`,
+    retryAfter,
+  );
+}

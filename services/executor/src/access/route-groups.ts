@@ -15,6 +15,7 @@ const ROUTES: Record<string, RouteAccess> = {
   'GET /stations': 'read',
   'GET /stations/:id': 'read',
   'GET /stations/:id/outliers': 'read',
+  'GET /metrics': 'read',
   'GET /health': 'open',
   'GET /ready': 'open',
 };

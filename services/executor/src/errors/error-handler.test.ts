@@ -3,7 +3,7 @@ import Fastify from 'fastify';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { causedBy, modelNotFound, predictionFailed } from '../detection/metric-errors.js';
-import { stationNotInitialized } from '../errors.js';
+import { deliveryBacklog, stationNotInitialized } from '../errors.js';
 import { errorHandler } from './error-handler.js';
 
 /** An app whose routes throw `error`, one per reply format, and the log lines it writes. */
@@ -65,6 +65,26 @@ describe('errorHandler', () => {
     expect(failed).toHaveLength(1);
     expect(failed[0]!.err!.stack).toContain('weights.bin is corrupt');
     expect(res.body).not.toContain('weights.bin');
+  });
+
+  it('answers a request turned away with Retry-After, logged at info (load shed, not a failure)', async () => {
+    const { app, lines } = appThrowing(() =>
+      deliveryBacklog({ key: 'OUTBOX_MAX_PENDING', max: 10, pending: 11 }, 5),
+    );
+    const res = await app.inject({ url: '/station' });
+    expect([res.statusCode, res.headers['retry-after'], res.json()]).toEqual([
+      503,
+      '5',
+      {
+        status: 'Unavailable',
+        code: 'EXECUTOR_DELIVERY_BACKLOG',
+        message:
+          'the executor has 11 outlier deliveries waiting for the data server (OUTBOX_MAX_PENDING 10); ' +
+          'the block was not applied, re-send it in 5 s',
+      },
+    ]);
+    expect(lines.filter((line) => line.level >= 40)).toEqual([]);
+    expect(lines.filter((line) => line.msg === 'rejected request')).toHaveLength(1);
   });
 
   it("answers any other failure as the metric API's prediction failure, and the station API's internal error", async () => {

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { predictionFailed } from '../detection/metric-errors.js';
+import { ExecutorError } from '../errors.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -18,17 +19,20 @@ interface ErrorAnswer {
 
 /**
  * The one error handler of the app: 4xx keep their message (it names the field) and are logged at info; 5xx are
- * logged with the request (and the cause, when an error wraps one) and answered without internals. The route's
- * `errorReply` config picks the body's shape.
+ * logged with the request (and the cause, when an error wraps one) and answered without internals, except a
+ * request turned away with Retry-After (load shed on purpose, seen in /ready and /metrics: one error line per
+ * refused block would flood the log), logged at info. The route's `errorReply` config picks the body's shape.
  */
 export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   const statusCode = statusOf(error, request);
-  if (statusCode >= 500) request.log.error({ err: error }, 'request failed');
+  const retryAfter = error instanceof ExecutorError ? error.retryAfter : undefined;
+  if (statusCode >= 500 && retryAfter === undefined) request.log.error({ err: error }, 'request failed');
   else request.log.info({ err: error }, 'rejected request');
   const answer =
     request.routeOptions.config.errorReply === 'metric'
       ? metricAnswer(error, statusCode)
       : stationAnswer(error, statusCode);
+  if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
   return reply.code(answer.statusCode).send(answer.body);
 }
 

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import { Pool } from 'undici';
 import type { OutboxEntry } from '../station/station-state.js';
+import { type DeliveryCounts, noDeliveries } from '../station/station-stats.js';
 
 /** Where the dispatcher reads entries from and reports deliveries to (the StationService). */
 export interface OutboxSource {
@@ -41,6 +42,8 @@ export class OutboxDispatcher {
   private readonly stopping = new AbortController();
   private readonly workers = new Set<Promise<void>>();
   private readonly random: () => number;
+  /** Outcomes so far (GET /metrics). */
+  readonly counts: DeliveryCounts = noDeliveries();
 
   constructor(private readonly options: OutboxDispatcherOptions) {
     const endpoint = new URL(options.endpoint);
@@ -97,7 +100,8 @@ export class OutboxDispatcher {
       const entry = this.options.source.nextOutboxEntry(id);
       if (!entry || this.stopping.signal.aborted) return;
       const outcome = await this.send(id, entry);
-      if (outcome === 'retry') {
+      this.counts[outcome]++;
+      if (outcome === 'retried') {
         const cap = Math.min(this.options.retryMaxMs, this.options.retryBaseMs * 2 ** attempt);
         attempt = Math.min(attempt + 1, 30);
         try {
@@ -112,7 +116,7 @@ export class OutboxDispatcher {
     }
   }
 
-  private async send(id: string, entry: OutboxEntry): Promise<'done' | 'retry'> {
+  private async send(id: string, entry: OutboxEntry): Promise<keyof DeliveryCounts> {
     const log = this.options.logger;
     try {
       const res = await this.pool.request({
@@ -122,22 +126,22 @@ export class OutboxDispatcher {
         body: JSON.stringify(entry.body),
       });
       await res.body.dump();
-      if (res.statusCode < 300) return 'done';
+      if (res.statusCode < 300) return 'succeeded';
       if (res.statusCode >= 400 && res.statusCode < 500 && res.statusCode !== 408 && res.statusCode !== 429) {
         log.error(
           { station: id, path: entry.path, key: entry.key, status: res.statusCode, body: entry.body },
           'data server rejected an outbox entry; dropped',
         );
-        return 'done';
+        return 'failed';
       }
       log.warn(
         { station: id, path: entry.path, status: res.statusCode },
         'data server answered an error; will retry',
       );
-      return 'retry';
+      return 'retried';
     } catch (err) {
       log.warn({ station: id, path: entry.path, err: (err as Error).message }, 'delivery failed; will retry');
-      return 'retry';
+      return 'retried';
     }
   }
 }

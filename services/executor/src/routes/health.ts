@@ -1,11 +1,26 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import fp from 'fastify-plugin';
+import type { Config } from '../config.js';
+import { deliveryBounds } from '../outbox/delivery-bounds.js';
 
-const Status = Type.Object({ status: Type.String(), stations: Type.Optional(Type.Integer()) });
+const Status = Type.Object({
+  status: Type.String(),
+  /** Why the executor is not ready. */
+  message: Type.Optional(Type.String()),
+  stations: Type.Optional(Type.Integer()),
+  /** Outbox entries not yet delivered to the data server, and their bound (OUTBOX_MAX_PENDING). */
+  pendingDeliveries: Type.Optional(Type.Integer()),
+  maxPendingDeliveries: Type.Optional(Type.Integer()),
+});
 
-/** Liveness (the process answers) and readiness (station state loaded). */
-const healthRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
+/**
+ * Liveness (the process answers) and readiness: station state loaded, and the deliveries to the data server within
+ * their bound. Consul checks /ready, so a saturated executor (every block would be refused) leaves the healthy set
+ * until its outbox drains; /health stays 200 meanwhile (nothing is wrong with the process).
+ */
+const healthRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (fastify, { config }) => {
+  const bounds = deliveryBounds(config);
   fastify.get('/health', { schema: { tags: ['health'], response: { 200: Status } } }, async () => ({
     status: 'ok',
   }));
@@ -13,8 +28,24 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     '/ready',
     { schema: { tags: ['health'], response: { 200: Status, 503: Status } } },
     async (_request, reply) => {
-      if (!fastify.stations.ready) return reply.code(503).send({ status: 'loading' });
-      return { status: 'ready', stations: fastify.stations.size };
+      const stations = fastify.stations;
+      if (!stations.ready) return reply.code(503).send({ status: 'loading' });
+      // Without a data server there is no outbox, nothing to count.
+      if (!bounds) return { status: 'ready', stations: stations.size };
+      const pending = stations.pendingDeliveries;
+      const figures = {
+        stations: stations.size,
+        pendingDeliveries: pending,
+        maxPendingDeliveries: bounds.total,
+      };
+      if (pending >= bounds.total) {
+        return reply.code(503).send({
+          status: 'saturated',
+          message: `${pending} outlier deliveries wait for the data server (OUTBOX_MAX_PENDING ${bounds.total}): blocks are refused until they drain`,
+          ...figures,
+        });
+      }
+      return { status: 'ready', ...figures };
     },
   );
 };

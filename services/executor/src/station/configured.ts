@@ -4,6 +4,7 @@
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { Config } from '../config.js';
 import type { DetectorBackend } from '../detection/initialize-station.js';
+import { deliveryBounds } from '../outbox/delivery-bounds.js';
 import { OutboxDispatcher, type OutboxSource } from '../outbox/outbox-dispatcher.js';
 import { DiskStationStore } from './disk-station-store.js';
 import { StationService } from './station-service.js';
@@ -35,6 +36,8 @@ export function openStations(
     logger: logger.child({ component: 'stations' }),
     ackFlushMs: config.OUTBOX_ACK_FLUSH_MS,
     maxResident: Math.ceil(config.MAX_RESIDENT_STATIONS / shards),
+    // A thread checks the total bound against its own entries; the event loop checks it against all threads'.
+    bounds: deliveryBounds(config),
     ...(endpoint === undefined
       ? {}
       : {

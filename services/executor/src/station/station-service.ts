@@ -4,7 +4,9 @@ import { type BlockResult, detectStationStream } from '../detection/detect-stati
 import type { DetectionBlock } from '../detection/detection-block.js';
 import { type DetectorBackend, initializeStation } from '../detection/initialize-station.js';
 import { stateNotReady, stateWriteFailed, stationNotInitialized } from '../errors.js';
+import { admitBlock, type DeliveryBounds, type RefusedBlocks } from '../outbox/delivery-bounds.js';
 import type { OutboxDispatcher, OutboxSource } from '../outbox/outbox-dispatcher.js';
+import { PendingDeliveries } from '../outbox/pending-deliveries.js';
 import { KeyedSerialQueue } from './keyed-serial-queue.js';
 import {
   fromRecord,
@@ -14,6 +16,7 @@ import {
   toRecord,
   type VariableRecord,
 } from './station-state.js';
+import { noDeliveries, type StationStats } from './station-stats.js';
 import type { HistoryPage, StationStore } from './station-store.js';
 import { type BlockOutcome, describeStation, type StationDescription, type Stations } from './stations.js';
 
@@ -27,6 +30,8 @@ export interface StationServiceOptions {
    * outbox entries are made. Owned: closed with the service.
    */
   dispatcher?: (source: OutboxSource) => OutboxDispatcher;
+  /** With a dispatcher: beyond these undelivered entries, blocks are refused before they are applied. */
+  bounds?: DeliveryBounds;
   /** How long delivered entries may wait before their removal is written (unless a block writes it first). */
   ackFlushMs: number;
   /** Stations kept in memory with their detectors; beyond it the least recently used idle ones are dropped. 0: all. */
@@ -50,6 +55,8 @@ export class StationService implements Stations, OutboxSource {
   /** Stations whose outbox changed (deliveries) since their last write, with the time of the first change. */
   private readonly dirty = new Map<string, number>();
   private readonly dispatcher: OutboxDispatcher | undefined;
+  private readonly pending = new PendingDeliveries();
+  private readonly refused: RefusedBlocks = { station: 0, total: 0 };
   private flushTimer: NodeJS.Timeout | undefined;
   private loading: Promise<void> | undefined;
   private loaded = false;
@@ -74,13 +81,33 @@ export class StationService implements Stations, OutboxSource {
     return this.resident.size;
   }
 
+  /** Undelivered outbox entries of every station. */
+  get pendingDeliveries(): number {
+    return this.pending.total;
+  }
+
+  async stats(): Promise<StationStats> {
+    return {
+      stations: this.index.size,
+      resident: this.resident.size,
+      pendingDeliveries: this.pending.total,
+      deliveries: { ...(this.dispatcher?.counts ?? noDeliveries()) },
+      refused: { ...this.refused },
+      threads: [],
+      threadsDown: 0,
+    };
+  }
+
   /**
    * Reads the summaries of every stored station; idempotent. Requests wait for it. Stations with undelivered
    * outbox entries are then restored in the background so their deliveries resume.
    */
   load(): Promise<void> {
     this.loading ??= (async () => {
-      for (const summary of await this.options.store.loadIndex()) this.index.set(summary.id, summary);
+      for (const summary of await this.options.store.loadIndex()) {
+        this.index.set(summary.id, summary);
+        this.pending.set(summary.id, summary.outboxPending);
+      }
       this.loaded = true;
       this.options.logger.info({ stations: this.index.size }, 'station index loaded');
       for (const summary of this.index.values()) {
@@ -114,6 +141,10 @@ export class StationService implements Stations, OutboxSource {
     return this.queue.run(id, async () => {
       const station = await this.residentStation(id);
       if (!station) throw stationNotInitialized(id);
+      // Refused before anything changes: the client re-sends the same block later.
+      const bounds = this.dispatcher && this.options.bounds;
+      if (bounds)
+        admitBlock(bounds, this.refused, this.pending.total, { id, pending: station.outbox.length });
       const result = detectStationStream(station, samples);
       station.updatedAt = this.now().toISOString();
       const entries = this.dispatcher ? this.outboxEntries(station, result) : [];
@@ -123,6 +154,7 @@ export class StationService implements Stations, OutboxSource {
       });
       if (entries.length > 0) {
         station.outbox.push(...entries);
+        this.pending.set(id, station.outbox.length);
         this.dispatcher?.notify(id);
       }
       return { outliers: result.outliers, skipped: result.skipped };
@@ -163,6 +195,7 @@ export class StationService implements Stations, OutboxSource {
     const station = this.resident.get(id);
     if (station?.outbox[0]?.seq !== seq) return;
     station.outbox.shift();
+    this.pending.set(id, station.outbox.length);
     if (!this.dirty.has(id)) this.dirty.set(id, Date.now());
   }
 
@@ -225,9 +258,11 @@ export class StationService implements Stations, OutboxSource {
     }
     if (!station) {
       this.index.delete(id);
+      this.pending.set(id, 0);
       return undefined;
     }
     this.resident.set(id, station);
+    this.pending.set(id, station.outbox.length);
     this.index.set(id, summarize(station));
     if (station.outbox.length > 0) this.dispatcher?.notify(id);
     this.evictIdle();

@@ -3,15 +3,23 @@
  * in both directions, and the replacement of a thread that dies. The stations themselves (StationService) know
  * nothing of threads: a thread serves the one it owns with `serveStations`.
  */
+import { getHeapStatistics } from 'node:v8';
 import { type MessagePort, Worker } from 'node:worker_threads';
 import type { StreamDetectorOptions } from '@outliers/core';
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { Config } from '../config.js';
 import { DetectionBlock } from '../detection/detection-block.js';
 import { ExecutorError, stateNotReady } from '../errors.js';
+import {
+  admitBlock,
+  type DeliveryBounds,
+  deliveryBounds,
+  type RefusedBlocks,
+} from '../outbox/delivery-bounds.js';
 import { workerEntry } from '../worker-entry.js';
 import { stationKey } from './station-key.js';
 import type { StationSummary } from './station-state.js';
+import { type StationStats, sumStats } from './station-stats.js';
 import type { HistoryPage } from './station-store.js';
 import type { BlockOutcome, StationDescription, Stations } from './stations.js';
 
@@ -39,7 +47,7 @@ export interface StationThreadData {
 }
 
 /** The calls a thread answers: the Stations methods but `load` (a thread loads at start and says when it is done). */
-type StationCalls = Omit<Stations, 'ready' | 'size' | 'load'>;
+type StationCalls = Omit<Stations, 'ready' | 'size' | 'pendingDeliveries' | 'load'>;
 type Op = keyof StationCalls;
 /** The arguments of each call as sent: a block's text (read in the thread), the others as they are. */
 type Args = Omit<{ [K in Op]: Parameters<StationCalls[K]> }, 'detect'> & { detect: [text: string] };
@@ -52,11 +60,17 @@ type Answers = Omit<{ [K in Op]: Awaited<ReturnType<StationCalls[K]>> }, 'detect
 };
 type Call = { [K in Op]: { call: number; op: K; args: Args[K] } }[Op];
 type Answer<K extends Op> = Answers[K];
-/** A thread's messages; each carries its station count. */
-type ThreadMessage = { size: number } & (
+/** A failed call's answer: the ExecutorError's fields. */
+type Failure = Pick<ExecutorError, 'code' | 'statusCode' | 'message' | 'retryAfter'>;
+/**
+ * A thread's messages; each carries its station count and undelivered entries, which a thread also reports by
+ * themselves when they change (`report`), so the event loop's total follows deliveries between calls.
+ */
+type ThreadMessage = { size: number; pending: number } & (
   | { loaded: true }
+  | { report: true }
   | { call: number; value: Answer<Op> }
-  | { call: number; error: { code: string; statusCode: number; message: string } }
+  | { call: number; error: Failure }
 );
 
 /** A worker thread and what the event loop knows of it. */
@@ -65,6 +79,8 @@ interface ShardThread {
   /** Null while the thread is down, between its exit and its replacement. */
   worker: Worker | null;
   size: number;
+  /** Its undelivered outbox entries, as last reported (kept while it is down: they are on disk). */
+  pending: number;
   loaded: boolean;
   /** Replacements since the thread last loaded its stations: the next one waits longer (see RESTART_BASE_MS). */
   restarts: number;
@@ -74,6 +90,8 @@ interface ShardThread {
 /** A dead thread is replaced after RESTART_BASE_MS * 2^restarts, at most RESTART_MAX_MS (one that dies loading). */
 const RESTART_BASE_MS = 100;
 const RESTART_MAX_MS = 30_000;
+/** How often a thread reports a change of its undelivered entries (the total bound's and /ready's staleness). */
+export const PENDING_REPORT_MS = 100;
 
 /**
  * The stations in `count` worker threads (station-thread.ts), each owning the stations of its shard: their
@@ -89,6 +107,9 @@ export class StationThreads implements Stations {
   private readonly loadedAll: Promise<void>;
   private markLoaded!: () => void;
   private closing = false;
+  private readonly bounds: DeliveryBounds | undefined;
+  /** Blocks refused here, by the total bound over every thread (a thread counts its own refusals). */
+  private readonly refused: RefusedBlocks = { station: 0, total: 0 };
 
   constructor(
     private readonly data: Omit<StationThreadData, 'shard'>,
@@ -102,10 +123,12 @@ export class StationThreads implements Stations {
       index,
       worker: null,
       size: 0,
+      pending: 0,
       loaded: false,
       restarts: 0,
       waiting: new Map(),
     }));
+    this.bounds = deliveryBounds(data.config);
     for (const shard of this.shards) this.start(shard);
   }
 
@@ -115,6 +138,10 @@ export class StationThreads implements Stations {
 
   get size(): number {
     return this.shards.reduce((sum, s) => sum + s.size, 0);
+  }
+
+  get pendingDeliveries(): number {
+    return this.shards.reduce((sum, s) => sum + s.pending, 0);
   }
 
   load(): Promise<void> {
@@ -127,6 +154,8 @@ export class StationThreads implements Stations {
 
   /** Sends the block's text to the thread of the station it names (any thread when none: it answers the 400). */
   async detect(block: DetectionBlock): Promise<BlockOutcome> {
+    // The total bound holds across threads here; each thread checks its stations' own bound.
+    if (this.bounds) admitBlock(this.bounds, this.refused, this.pendingDeliveries);
     const station = block.station;
     // The owner of the station a thread read applies the block: it never answers with another shard.
     for (let shard = station === undefined ? this.shards[0]! : this.shardFor(station); ; ) {
@@ -138,6 +167,16 @@ export class StationThreads implements Stations {
 
   async list(): Promise<StationSummary[]> {
     return (await Promise.all(this.shards.map((s) => this.call(s, 'list')))).flat();
+  }
+
+  /** Every thread's figures, asked now; a thread that does not answer is counted down. */
+  async stats(): Promise<StationStats> {
+    const down = { ...sumStats([]), threadsDown: 1 };
+    const parts = await Promise.all(this.shards.map((s) => this.call(s, 'stats').catch(() => down)));
+    const sum = sumStats(parts);
+    sum.refused.station += this.refused.station;
+    sum.refused.total += this.refused.total;
+    return sum;
   }
 
   describe(id: string): Promise<StationDescription | undefined> {
@@ -183,6 +222,8 @@ export class StationThreads implements Stations {
     shard.worker = worker;
     worker.on('message', (message: ThreadMessage) => {
       shard.size = message.size;
+      shard.pending = message.pending;
+      if ('report' in message) return;
       if ('loaded' in message) {
         shard.loaded = true;
         shard.restarts = 0;
@@ -192,8 +233,8 @@ export class StationThreads implements Stations {
       const waiting = shard.waiting.get(message.call);
       shard.waiting.delete(message.call);
       if ('error' in message) {
-        const { code, statusCode, message: text } = message.error;
-        waiting?.reject(new ExecutorError(code, statusCode, text));
+        const { code, statusCode, message: text, retryAfter } = message.error;
+        waiting?.reject(new ExecutorError(code, statusCode, text, retryAfter));
       } else waiting?.resolve(message.value);
     });
     worker.on('error', (err) => this.logger.error({ err, shard: shard.index }, 'station thread failed'));
@@ -223,18 +264,25 @@ export class StationThreads implements Stations {
  * order they arrive.
  */
 export function serveStations(port: MessagePort, stations: Stations, shard: Shard, logger: Logger): void {
-  const post = (message: ThreadMessage) => port.postMessage(message);
+  let reported = 0;
+  const post = (message: DistributiveOmit<ThreadMessage, 'size' | 'pending'>) => {
+    reported = stations.pendingDeliveries;
+    port.postMessage({ ...message, size: stations.size, pending: reported });
+  };
   port.on('message', async (message: Call) => {
     try {
-      post({ call: message.call, size: stations.size, value: await apply(stations, shard, message) });
+      post({ call: message.call, value: await apply(stations, shard, message) });
     } catch (error) {
       if (!(error instanceof ExecutorError))
         logger.error({ err: error, op: message.op }, 'station call failed');
-      post({ call: message.call, size: stations.size, error: failure(error) });
+      post({ call: message.call, error: failure(error) });
     }
   });
+  setInterval(() => {
+    if (stations.pendingDeliveries !== reported) post({ report: true });
+  }, PENDING_REPORT_MS).unref();
   stations.load().then(
-    () => post({ loaded: true, size: stations.size }),
+    () => post({ loaded: true }),
     (err: unknown) => {
       logger.fatal({ err }, 'station state could not be loaded');
       // In a worker, process.exit ends only the thread.
@@ -244,11 +292,13 @@ export function serveStations(port: MessagePort, stations: Stations, shard: Shar
 }
 
 /** A failed call's answer: an ExecutorError as it is (its status and message answer the request), else a 500. */
-function failure(error: unknown): { code: string; statusCode: number; message: string } {
-  const { code, statusCode, message } =
+function failure(error: unknown): Failure {
+  const { code, statusCode, message, retryAfter } =
     error instanceof ExecutorError ? error : new ExecutorError('EXECUTOR_INTERNAL', 500, 'Internal error');
-  return { code, statusCode, message };
+  return retryAfter === undefined ? { code, statusCode, message } : { code, statusCode, message, retryAfter };
 }
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 function apply(stations: StationCalls, shard: Shard, message: Call): Promise<Answer<Op>> {
   switch (message.op) {
@@ -262,9 +312,17 @@ function apply(stations: StationCalls, shard: Shard, message: Call): Promise<Ans
       return stations.describe(...message.args);
     case 'history':
       return stations.history(...message.args);
+    case 'stats':
+      return threadStats(stations, shard);
     case 'close':
       return stations.close();
   }
+}
+
+/** The thread's figures, with its own heap (an isolate of its own, which the event loop's metrics do not see). */
+async function threadStats(stations: StationCalls, shard: Shard): Promise<StationStats> {
+  const stats = await stations.stats();
+  return { ...stats, threads: [{ thread: shard.index, heapUsedBytes: getHeapStatistics().used_heap_size }] };
 }
 
 /** Applies the block when its station is the shard's own; otherwise answers the owner's shard. */

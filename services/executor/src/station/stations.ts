@@ -4,6 +4,7 @@ import type { BlockResult } from '../detection/detect-station-stream.js';
 import type { DetectionBlock } from '../detection/detection-block.js';
 import type { StationDetail } from '../schemas/stations.js';
 import type { Station, StationSummary } from './station-state.js';
+import type { StationStats } from './station-stats.js';
 import type { HistoryPage } from './station-store.js';
 
 /** What a client learns of a block it sent: the outliers it revealed and the samples skipped. */
@@ -15,6 +16,8 @@ export interface Stations {
   readonly ready: boolean;
   /** Number of stations. */
   readonly size: number;
+  /** Undelivered outbox entries (with threads: as last reported by each, at most PENDING_REPORT_MS ago). */
+  readonly pendingDeliveries: number;
   /** Starts reading the station index; idempotent. */
   load(): Promise<void>;
   initialize(id: string, variables: ReadonlyMap<string, StreamDetectorOptions>): Promise<void>;
@@ -25,6 +28,8 @@ export interface Stations {
   /** The station's detail view; undefined when unknown. */
   describe(id: string): Promise<StationDescription | undefined>;
   history(id: string, cursor: number, limit: number): Promise<HistoryPage | undefined>;
+  /** The figures of GET /metrics, read now. */
+  stats(): Promise<StationStats>;
   /** Stops deliveries, finishes queued requests and writes what is pending. */
   close(): Promise<void>;
 }

@@ -82,9 +82,13 @@ export interface Received {
   body: unknown;
 }
 
-/** A data server stand-in on 127.0.0.1 that records every POST; `stop()` and `start()` simulate an outage. */
+/**
+ * A data server stand-in on 127.0.0.1 that records every POST; `stop()` and `start()` simulate an outage, `stalled`
+ * one that stops answering (requests are read, never answered nor recorded).
+ */
 export class Receiver {
   readonly requests: Received[] = [];
+  stalled = false;
   private server: Server | undefined;
   port = 0;
 
@@ -93,6 +97,7 @@ export class Receiver {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
+        if (this.stalled) return;
         this.requests.push({
           path: req.url ?? '',
           headers: req.headers,

@@ -222,6 +222,17 @@ describe('the outbox on a Redis stream', () => {
     expect(firstArrivals(server.requests, 's0', ['a', 'b'])).toEqual(seqKeys('s0', 0, 6));
   });
 
+  it('drops a malformed stream entry and delivers the others', async () => {
+    const server = await startReceiver();
+    await dispatcher('a');
+    await append('s0', 'epoch-s0', 0);
+    await admin.xadd(outboxStreamKey(prefix), '*', 'station', 's0', 'seq', 'one');
+    await append('s0', 'epoch-s0', 1);
+    await server.waitFor((rs) => rs.length === 2);
+    await expectStreamEmptied();
+    expect(firstArrivals(server.requests, 's0', ['a'])).toEqual(seqKeys('s0', 0, 2));
+  });
+
   it('keeps delivering a re-created station (a new epoch, seq from 0 again)', async () => {
     const server = await startReceiver();
     await dispatcher('a');

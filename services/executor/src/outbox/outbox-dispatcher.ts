@@ -1,5 +1,6 @@
 import type { OutboxEntry } from '../station/station-state.js';
 import { OutboxDelivery, type OutboxDeliveryOptions } from './outbox-delivery.js';
+import { StationDrains } from './station-drains.js';
 
 /** Where the dispatcher reads entries from and reports deliveries to (the StationService). */
 export interface OutboxSource {
@@ -20,48 +21,25 @@ export interface OutboxDispatcherOptions extends Omit<OutboxDeliveryOptions, 'co
  * the same Idempotency-Key.
  */
 export class OutboxDispatcher {
-  private readonly waiting = new Set<string>();
-  private readonly active = new Set<string>();
   private readonly delivery: OutboxDelivery;
   private readonly stopping = new AbortController();
-  private readonly workers = new Set<Promise<void>>();
+  private readonly drains: StationDrains;
 
   constructor(private readonly options: OutboxDispatcherOptions) {
     this.delivery = new OutboxDelivery({ ...options, connections: options.concurrency });
+    this.drains = new StationDrains(options.concurrency, (id) => this.drainStation(id), this.stopping.signal);
   }
 
   /** A station has new entries. */
   notify(stationId: string): void {
-    if (this.stopping.signal.aborted) return;
-    if (!this.active.has(stationId)) this.waiting.add(stationId);
-    this.spawn();
+    this.drains.schedule(stationId);
   }
 
   /** Stops retrying, lets in-flight requests finish (bounded by their timeout) and closes connections. */
   async close(): Promise<void> {
     this.stopping.abort();
-    await Promise.all(this.workers);
+    await this.drains.settled();
     await this.delivery.close();
-  }
-
-  private spawn(): void {
-    while (this.workers.size < this.options.concurrency && this.waiting.size > 0) {
-      const worker = this.work().finally(() => this.workers.delete(worker));
-      this.workers.add(worker);
-    }
-  }
-
-  private async work(): Promise<void> {
-    for (const id of this.waiting) {
-      if (this.stopping.signal.aborted) return;
-      this.waiting.delete(id);
-      this.active.add(id);
-      try {
-        await this.drainStation(id);
-      } finally {
-        this.active.delete(id);
-      }
-    }
   }
 
   private async drainStation(id: string): Promise<void> {

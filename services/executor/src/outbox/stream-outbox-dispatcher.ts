@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import { OutboxDelivery, type OutboxDeliveryOptions } from './outbox-delivery.js';
 import { fromStreamFields, type StreamedOutboxEntry } from './outbox-stream-entry.js';
 import { markField, OutboxStreamGroup, type RawStreamEntry } from './outbox-stream-group.js';
+import { StationDrains } from './station-drains.js';
 
 export interface StreamOutboxOptions extends Omit<OutboxDeliveryOptions, 'connections'> {
   /** An ioredis client (left open by close) or a Redis URL (a client of the dispatcher's own, closed by close). */
@@ -94,13 +95,10 @@ export class StreamOutboxDispatcher {
   private readonly held = new Map<string, Held>();
   /** Held entries per station, in stream order. */
   private readonly queues = new Map<string, Held[]>();
-  /** Stations with a deliverable head, not being delivered. */
-  private readonly ready = new Set<string>();
-  private readonly active = new Set<string>();
+  private readonly drains: StationDrains;
   /** Stations whose head waits for another executor's delivery of its predecessor. */
   private readonly parked = new Set<string>();
   private readonly tasks = new Set<Promise<void>>();
-  private readonly workers = new Set<Promise<void>>();
   private readonly timers: NodeJS.Timeout[] = [];
   private closed: Promise<void> | undefined;
 
@@ -125,6 +123,11 @@ export class StreamOutboxDispatcher {
       options.consumer ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
     );
     this.delivery = new OutboxDelivery({ ...options, connections: options.concurrency });
+    this.drains = new StationDrains(
+      options.concurrency,
+      (station) => this.drain(station),
+      this.stopping.signal,
+    );
   }
 
   /** Entries held by this executor (read or claimed, not yet delivered). */
@@ -151,7 +154,7 @@ export class StreamOutboxDispatcher {
     for (const timer of this.timers) clearInterval(timer);
     this.reader.disconnect(); // ends a blocked read; what it had taken stays pending, for a claim
     await Promise.all(this.tasks);
-    await Promise.all(this.workers);
+    await this.drains.settled();
     try {
       if (this.client.status === 'ready') await this.group.leave();
     } catch (err) {
@@ -264,26 +267,8 @@ export class StreamOutboxDispatcher {
   }
 
   private schedule(station: string): void {
-    if (this.aborted) return;
     this.parked.delete(station);
-    if (!this.active.has(station)) this.ready.add(station);
-    while (this.workers.size < this.options.concurrency && this.ready.size > 0) {
-      const worker = this.work().finally(() => this.workers.delete(worker));
-      this.workers.add(worker);
-    }
-  }
-
-  private async work(): Promise<void> {
-    for (const station of this.ready) {
-      if (this.aborted) return;
-      this.ready.delete(station);
-      this.active.add(station);
-      try {
-        await this.drain(station);
-      } finally {
-        this.active.delete(station);
-      }
-    }
+    this.drains.schedule(station);
   }
 
   /** Delivers a station's held entries in stream order until it has none, its head must wait, or stopping. */
@@ -342,7 +327,7 @@ export class StreamOutboxDispatcher {
 }
 
 /** Orders stream ids (`ms-seq`, both decimal integers of up to 20 digits) without losing precision. */
-export function compareStreamIds(a: string, b: string): number {
+function compareStreamIds(a: string, b: string): number {
   const [am = '', as = ''] = a.split('-');
   const [bm = '', bs = ''] = b.split('-');
   return compareDecimal(am, bm) || compareDecimal(as, bs);

@@ -45,6 +45,21 @@ async function startReceiver(answer?: (request: Received) => number | Promise<nu
   return receiver;
 }
 
+function options(name: string): StreamOutboxOptions {
+  return {
+    redis: redis.url,
+    keyPrefix: prefix,
+    endpoint: `${receiver!.url}/${name}`,
+    logger: pino({ level: 'silent' }),
+    timeoutMs: 30_000,
+    retryBaseMs: 20,
+    retryMaxMs: 100,
+    concurrency: 4,
+    claimIdleMs: CLAIM_IDLE_MS,
+    consumer: name,
+  };
+}
+
 /** A dispatcher on a client of its own, posting under `${receiver.url}/${name}` (so requests tell who sent them). */
 async function dispatcher(
   name: string,
@@ -57,19 +72,7 @@ async function dispatcher(
   });
   client.on('error', () => {}); // killed on purpose
   clients.push(client);
-  const started = await startStreamOutboxDispatcher({
-    redis: client,
-    keyPrefix: prefix,
-    endpoint: `${receiver!.url}/${name}`,
-    logger: pino({ level: 'silent' }),
-    timeoutMs: 30_000,
-    retryBaseMs: 20,
-    retryMaxMs: 100,
-    concurrency: 4,
-    claimIdleMs: CLAIM_IDLE_MS,
-    consumer: name,
-    ...overrides,
-  });
+  const started = await startStreamOutboxDispatcher({ ...options(name), redis: client, ...overrides });
   dispatchers.push(started);
   return { dispatcher: started, client };
 }
@@ -250,6 +253,34 @@ describe('the outbox on a Redis stream', () => {
       '["s0","second-life"]': '5',
     });
     await expectStreamEmptied();
+  });
+
+  it('carries on after Redis restarts empty (the group made again)', async () => {
+    const own = await startRedis();
+    const ownAdmin = new Redis(own.url);
+    const server = await startReceiver();
+    try {
+      // From a URL: a client of its own, which reconnects.
+      dispatchers.push(await startStreamOutboxDispatcher({ ...options('a'), redis: own.url }));
+      const appendTo = async (epoch: string, seq: number) => {
+        const entry = { seq, key: `${epoch}-${seq}`, path: '/outliers/validate' as const, body: { seq } };
+        await ownAdmin.xadd(outboxStreamKey(prefix), '*', ...toStreamFields('s0', entry));
+      };
+      for (let seq = 0; seq < 3; seq++) await appendTo('before', seq);
+      await server.waitFor((rs) => rs.length === 3);
+      await own.restart();
+      // The store lost the station with everything else: it is initialised again, a new chain.
+      for (let seq = 0; seq < 3; seq++) await appendTo('after', seq);
+      await server.waitFor((rs) => rs.length === 6, 15_000);
+      expect(server.requests.map(keyOf)).toEqual([
+        ...seqKeys('s0', 0, 3, 'before'),
+        ...seqKeys('s0', 0, 3, 'after'),
+      ]);
+    } finally {
+      ownAdmin.disconnect();
+      await Promise.all(dispatchers.splice(0).map((d) => d.close()));
+      await own.stop();
+    }
   });
 
   it('closes mid-outage leaving its entries pending, and another executor delivers them', async () => {

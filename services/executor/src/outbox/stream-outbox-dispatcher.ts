@@ -161,7 +161,7 @@ export class StreamOutboxDispatcher {
       this.options.logger.warn({ err: (err as Error).message }, 'outbox: could not leave the consumer group');
     }
     await this.delivery.close();
-    if (typeof this.options.redis === 'string') await this.client.quit().catch(() => undefined);
+    if (typeof this.options.redis === 'string') this.client.disconnect(); // its calls are done: nothing to flush
   }
 
   private get aborted(): boolean {

@@ -143,7 +143,10 @@ export class StreamOutboxDispatcher {
     this.every(WAIT_POLL_MS, () => this.pollParked());
   }
 
-  /** Stops (once; later calls wait for the first). */
+  /**
+   * Stops (once; later calls wait for the first). Redis calls in flight are awaited: with a client that queues
+   * commands through an outage (as one made from a URL does), until Redis is back or the server's shutdown timeout.
+   */
   close(): Promise<void> {
     this.closed ??= this.shutdown();
     return this.closed;

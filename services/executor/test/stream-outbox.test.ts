@@ -111,6 +111,11 @@ function expectSameBodyPerKey(requests: readonly Received[]): void {
   }
 }
 
+async function consumers(): Promise<string[]> {
+  const infos = (await admin.xinfo('CONSUMERS', outboxStreamKey(prefix), OUTBOX_GROUP)) as string[][];
+  return infos.map((info) => info[info.indexOf('name') + 1] as string).sort();
+}
+
 async function expectStreamEmptied(): Promise<void> {
   await expect.poll(() => admin.xlen(outboxStreamKey(prefix)), { timeout: 10_000 }).toBe(0);
   const [pending] = (await admin.xpending(outboxStreamKey(prefix), OUTBOX_GROUP)) as [number];
@@ -176,6 +181,8 @@ describe('the outbox on a Redis stream', () => {
     }
     expectSameBodyPerKey(server.requests);
     await expectStreamEmptied();
+    // The dead consumer, left with nothing, is deleted from the group.
+    await expect.poll(() => consumers()).toEqual(['b']);
   });
 
   it('never claims from a live executor whose deliveries are slow', async () => {

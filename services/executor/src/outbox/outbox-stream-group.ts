@@ -11,7 +11,7 @@ export type RawStreamEntry = [id: string, fields: string[] | null];
 /**
  * Marks an entry delivered (when it is the one its chain waits for), acknowledges it and deletes it from the stream,
  * in one step: a crash never leaves a delivered entry unmarked but acknowledged (its successor would wait forever).
- * KEYS: stream, marks. ARGV: group, id, mark field, seq.
+ * Returns the mark. KEYS: stream, marks. ARGV: group, id, mark field, seq.
  */
 const SETTLE = `
 local seq = tonumber(ARGV[4])
@@ -20,7 +20,7 @@ if tonumber(redis.call('HGET', KEYS[2], ARGV[3]) or '0') == seq then
 end
 redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
 redis.call('XDEL', KEYS[1], ARGV[2])
-return 1`;
+return tonumber(redis.call('HGET', KEYS[2], ARGV[3]))`;
 
 /**
  * Resets the idle time of the entries this consumer still owns (so nobody claims them from a live executor) and
@@ -37,6 +37,23 @@ for i = 3, #ARGV do
   end
 end
 return lost`;
+
+/**
+ * Deletes the other consumers that hold nothing and were idle at least ARGV[2] ms (dead executors whose entries were
+ * claimed); checked in the script, so an entry is never orphaned, and a live one is made again by its next read.
+ * KEYS: stream. ARGV: group, idle ms, this consumer.
+ */
+const SWEEP = `
+local removed = 0
+for _, consumer in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
+  local info = {}
+  for i = 1, #consumer, 2 do info[consumer[i]] = consumer[i + 1] end
+  if info.pending == 0 and info.idle >= tonumber(ARGV[2]) and info.name ~= ARGV[3] then
+    redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], info.name)
+    removed = removed + 1
+  end
+end
+return removed`;
 
 /** Leaves the group when nothing is pending for this consumer (deleting it otherwise would orphan its entries). */
 const LEAVE = `
@@ -56,6 +73,7 @@ interface Scripts {
   ): Promise<number>;
   outboxRenew(stream: string, group: string, consumer: string, ...ids: string[]): Promise<string[]>;
   outboxLeave(stream: string, group: string, consumer: string): Promise<number>;
+  outboxSweep(stream: string, group: string, idleMs: number, consumer: string): Promise<number>;
 }
 
 /**
@@ -92,6 +110,7 @@ export class OutboxStreamGroup {
     client.defineCommand('outboxSettle', { numberOfKeys: 2, lua: SETTLE });
     client.defineCommand('outboxRenew', { numberOfKeys: 1, lua: RENEW });
     client.defineCommand('outboxLeave', { numberOfKeys: 1, lua: LEAVE });
+    client.defineCommand('outboxSweep', { numberOfKeys: 1, lua: SWEEP });
     this.scripts = client as unknown as Scripts;
   }
 
@@ -144,7 +163,7 @@ export class OutboxStreamGroup {
     return values.map((v) => (v === null ? 0 : Number(v)));
   }
 
-  /** See SETTLE. */
+  /** See SETTLE: the seq the entry's chain waits for now. */
   async settle(id: string, field: string, seq: number): Promise<number> {
     return this.scripts.outboxSettle(this.stream, this.marks, OUTBOX_GROUP, id, field, seq);
   }
@@ -157,6 +176,11 @@ export class OutboxStreamGroup {
   /** See RENEW: the ids no longer this consumer's. */
   async renew(ids: readonly string[]): Promise<string[]> {
     return ids.length === 0 ? [] : this.scripts.outboxRenew(this.stream, OUTBOX_GROUP, this.consumer, ...ids);
+  }
+
+  /** See SWEEP: how many were deleted. */
+  async sweep(idleMs: number): Promise<number> {
+    return this.scripts.outboxSweep(this.stream, OUTBOX_GROUP, idleMs, this.consumer);
   }
 
   /** See LEAVE. */

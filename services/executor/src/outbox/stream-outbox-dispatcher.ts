@@ -78,8 +78,8 @@ export async function startStreamOutboxDispatcher(
  *
  * Dead executors. Every entry held is renewed (its idle time reset) every third of `claimIdleMs`, so only a dead
  * or cut-off executor's entries grow idle; every half of `claimIdleMs` each executor claims (XAUTOCLAIM) entries
- * idle longer than `claimIdleMs`. An entry that turns out to be claimed by another is dropped here (its new owner
- * delivers it).
+ * idle longer than `claimIdleMs`, then deletes the consumers left with nothing pending. An entry that turns out to be
+ * claimed by another is dropped here (its new owner delivers it).
  *
  * Closing stops reading and claiming, aborts backoff waits, lets attempts in flight finish (and records their
  * delivery), and leaves undelivered entries pending for another executor to claim.
@@ -212,6 +212,8 @@ export class StreamOutboxDispatcher {
         cursor = page[0];
         for (const entry of page[1]) await this.take(entry);
       } while (cursor !== '0-0');
+      // Dead executors' consumers, once their entries are claimed, so the group does not grow with each restart.
+      await this.redis('delete idle outbox consumers', () => this.group.sweep(idle));
     }
   }
 
@@ -276,12 +278,15 @@ export class StreamOutboxDispatcher {
 
   /** Delivers a station's held entries in stream order until it has none, its head must wait, or stopping. */
   private async drain(station: string): Promise<void> {
+    // The mark the last delivery left: its successor, held here too, need not ask Redis (only its holder moves it).
+    let known: { field: string; next: number } | undefined;
     for (;;) {
       const head = this.queues.get(station)?.[0];
       if (!head || this.aborted) return;
-      const next = (
-        await this.redis('read an outbox delivery mark', () => this.group.nextSeqs([head.field]))
-      )?.[0];
+      const next =
+        known?.field === head.field
+          ? known.next
+          : (await this.redis('read an outbox delivery mark', () => this.group.nextSeqs([head.field])))?.[0];
       if (next === undefined) return;
       if (head.entry.seq > next) {
         this.parked.add(station);
@@ -296,6 +301,7 @@ export class StreamOutboxDispatcher {
         this.group.settle(head.id, head.field, head.entry.seq),
       );
       if (settled === undefined) return;
+      known = { field: head.field, next: settled };
       this.drop(head.id);
     }
   }

@@ -10,7 +10,7 @@ import {
   type StreamOutboxOptions,
   startStreamOutboxDispatcher,
 } from '../src/outbox/stream-outbox-dispatcher.js';
-import { type Received, Receiver } from './support/helpers.js';
+import { type Received, Receiver, tempDir } from './support/helpers.js';
 
 const CLAIM_IDLE_MS = 500;
 
@@ -78,10 +78,27 @@ async function dispatcher(
 }
 
 /** Appends entry `seq` of a station's life `epoch` as a commit of the Redis store does. */
-async function append(station: string, epoch: string, seq: number): Promise<void> {
+async function append(station: string, epoch: string, seq: number, to = admin): Promise<void> {
   const body = { id_estacio: station, station_id: station, seq };
   const entry = { seq, key: `${epoch}-${seq}`, path: '/outliers/validate' as const, body };
-  await admin.xadd(outboxStreamKey(prefix), '*', ...toStreamFields(station, entry));
+  await to.xadd(outboxStreamKey(prefix), '*', ...toStreamFields(station, entry));
+}
+
+/** Runs `body` with a restartable Redis of its own and dispatcher "a" on a client made from its URL (reconnecting). */
+async function withOwnRedis(
+  appendOnlyDir: string | undefined,
+  body: (own: RedisServer, appendTo: (epoch: string, seq: number) => Promise<void>) => Promise<void>,
+): Promise<void> {
+  const own = await startRedis(appendOnlyDir === undefined ? {} : { appendOnlyDir });
+  const ownAdmin = new Redis(own.url);
+  try {
+    dispatchers.push(await startStreamOutboxDispatcher({ ...options('a'), redis: own.url }));
+    await body(own, (epoch, seq) => append('s0', epoch, seq, ownAdmin));
+  } finally {
+    ownAdmin.disconnect();
+    await Promise.all(dispatchers.splice(0).map((d) => d.close()));
+    await own.stop();
+  }
 }
 
 /** Appends `count` entries per station, one XADD at a time, round-robin over stations (as blocks arrive). */
@@ -263,16 +280,8 @@ describe('the outbox on a Redis stream', () => {
   });
 
   it('carries on after Redis restarts empty (the group made again)', async () => {
-    const own = await startRedis();
-    const ownAdmin = new Redis(own.url);
     const server = await startReceiver();
-    try {
-      // From a URL: a client of its own, which reconnects.
-      dispatchers.push(await startStreamOutboxDispatcher({ ...options('a'), redis: own.url }));
-      const appendTo = async (epoch: string, seq: number) => {
-        const entry = { seq, key: `${epoch}-${seq}`, path: '/outliers/validate' as const, body: { seq } };
-        await ownAdmin.xadd(outboxStreamKey(prefix), '*', ...toStreamFields('s0', entry));
-      };
+    await withOwnRedis(undefined, async (own, appendTo) => {
       for (let seq = 0; seq < 3; seq++) await appendTo('before', seq);
       await server.waitFor((rs) => rs.length === 3);
       await own.restart();
@@ -283,10 +292,24 @@ describe('the outbox on a Redis stream', () => {
         ...seqKeys('s0', 0, 3, 'before'),
         ...seqKeys('s0', 0, 3, 'after'),
       ]);
+    });
+  });
+
+  it('keeps a station in order through a Redis crash with an append-only file', async () => {
+    const dir = await tempDir();
+    const server = await startReceiver(() => sleep(30).then(() => 200));
+    try {
+      await withOwnRedis(dir.path, async (own, appendTo) => {
+        for (let seq = 0; seq < 6; seq++) await appendTo('life', seq);
+        await server.waitFor((rs) => rs.length >= 2);
+        await own.restart(); // SIGKILL mid-stream: marks, pending entries and the group survive
+        for (let seq = 6; seq < 9; seq++) await appendTo('life', seq);
+        await server.waitFor((rs) => new Set(rs.map(keyOf)).size === 9, 15_000);
+        expect(firstArrivals(server.requests, 's0', ['a'])).toEqual(seqKeys('s0', 0, 9, 'life'));
+        expectSameBodyPerKey(server.requests);
+      });
     } finally {
-      ownAdmin.disconnect();
-      await Promise.all(dispatchers.splice(0).map((d) => d.close()));
-      await own.stop();
+      await dir.remove();
     }
   });
 

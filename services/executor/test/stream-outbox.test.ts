@@ -61,10 +61,7 @@ function options(name: string): StreamOutboxOptions {
 }
 
 /** A dispatcher on a client of its own, posting under `${receiver.url}/${name}` (so requests tell who sent them). */
-async function dispatcher(
-  name: string,
-  overrides: Partial<StreamOutboxOptions> = {},
-): Promise<{ dispatcher: StreamOutboxDispatcher; client: Redis }> {
+async function dispatcher(name: string): Promise<StreamOutboxDispatcher> {
   // A client that never reconnects, so killing its connections kills this "executor" for good.
   const client = new Redis(redis.url, {
     connectionName: `executor-${name}-${prefix}`,
@@ -72,9 +69,9 @@ async function dispatcher(
   });
   client.on('error', () => {}); // killed on purpose
   clients.push(client);
-  const started = await startStreamOutboxDispatcher({ ...options(name), redis: client, ...overrides });
+  const started = await startStreamOutboxDispatcher({ ...options(name), redis: client });
   dispatchers.push(started);
-  return { dispatcher: started, client };
+  return started;
 }
 
 /** Appends entry `seq` of a station's life `epoch` as a commit of the Redis store does. */
@@ -111,11 +108,11 @@ async function appendRounds(stations: readonly string[], count: number, from = 0
 const keyOf = (r: Received) => String(r.headers['idempotency-key']);
 const stationOf = (r: Received) => (r.body as { station_id: string }).station_id;
 const sender = (r: Received) => r.path.split('/')[1];
-const answered = (r: Received, by: readonly string[]) => by.includes(sender(r) ?? '');
+const sentBy = (r: Received, by: readonly string[]) => by.includes(sender(r) ?? '');
 
-/** The keys of a station's answered requests in arrival order, each at its first arrival. */
+/** The keys of a station's requests sent by `by`, in arrival order, each at its first arrival. */
 function firstArrivals(requests: readonly Received[], station: string, by: readonly string[]): string[] {
-  const keys = requests.filter((r) => stationOf(r) === station && answered(r, by)).map(keyOf);
+  const keys = requests.filter((r) => stationOf(r) === station && sentBy(r, by)).map(keyOf);
   return [...new Set(keys)];
 }
 
@@ -173,7 +170,7 @@ describe('the outbox on a Redis stream', () => {
     await dispatcher('b');
     const stations = ['s0', 's1', 's2'];
     await appendRounds(stations, 8);
-    await expect.poll(() => dead.dispatcher.pending).toBeGreaterThan(0);
+    await expect.poll(() => dead.pending).toBeGreaterThan(0);
     await server.waitFor((rs) => rs.some((r) => sender(r) === 'dead'));
 
     // Kill it: its connections vanish and never come back, nothing of it is acknowledged.
@@ -187,10 +184,7 @@ describe('the outbox on a Redis stream', () => {
     const killedAt = Date.now();
     await appendRounds(stations, 4, 8);
 
-    await server.waitFor(
-      (rs) => new Set(rs.filter((r) => answered(r, ['b'])).map(keyOf)).size === 36,
-      15_000,
-    );
+    await server.waitFor((rs) => new Set(rs.filter((r) => sentBy(r, ['b'])).map(keyOf)).size === 36, 15_000);
     // Its entries were renewed up to a third of the idle time before the kill: none was claimed sooner.
     expect(Date.now() - killedAt).toBeGreaterThanOrEqual(CLAIM_IDLE_MS / 2);
     for (const station of stations) {
@@ -215,7 +209,7 @@ describe('the outbox on a Redis stream', () => {
     expect(server.requests.map(keyOf).sort()).toEqual(
       ['s0', 's1', 's2', 's3'].flatMap((s) => seqKeys(s, 0, 2)).sort(),
     );
-    expect(a.dispatcher.pending).toBe(0);
+    expect(a.pending).toBe(0);
   });
 
   it('retries through a data-server outage, keeping order', async () => {
@@ -319,7 +313,7 @@ describe('the outbox on a Redis stream', () => {
     const first = await dispatcher('a');
     await appendRounds(['s0'], 3);
     await server.waitFor((rs) => rs.length >= 2); // retrying
-    await first.dispatcher.close();
+    await first.close();
     const [pending] = (await admin.xpending(outboxStreamKey(prefix), OUTBOX_GROUP)) as [number];
     expect(pending).toBe(3);
     up = true;

@@ -141,6 +141,12 @@ export const ConfigSchema = Type.Object({
   CONSUL_DEREGISTER_AFTER: Type.String({ pattern: '^[0-9]+(s|m|h)$', default: '1m' }),
   /** How often the agent is asked whether it still knows this executor (re-registered when not). */
   CONSUL_RESYNC_MS: Type.Integer({ minimum: 100, default: 10000 }),
+  // Cluster mode: the outbox on a Redis stream shared by every executor (outbox/stream-outbox-dispatcher.ts)
+  /**
+   * An outbox entry pending this long on one executor (dead, or cut off from Redis) is claimed by another; live
+   * executors renew theirs every third of it.
+   */
+  OUTBOX_CLAIM_IDLE_MS: Type.Integer({ minimum: 100, default: 30000 }),
 });
 
 export type Config = Static<typeof ConfigSchema>;

@@ -92,18 +92,23 @@ export class Receiver {
   private server: Server | undefined;
   port = 0;
 
+  /** `answer` picks each request's status (a promise that never settles: no answer until stop). */
+  constructor(private readonly answer: (request: Received) => number | Promise<number> = () => 200) {}
+
   async start(): Promise<void> {
     this.server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
+      req.on('end', async () => {
         if (this.stalled) return;
-        this.requests.push({
+        const request = {
           path: req.url ?? '',
           headers: req.headers,
           body: JSON.parse(Buffer.concat(chunks).toString('utf8')),
-        });
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+        };
+        this.requests.push(request);
+        const status = await this.answer(request);
+        res.writeHead(status, { 'content-type': 'application/json' }).end('{"status":"ok"}');
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));

@@ -38,6 +38,11 @@ export const stateWriteFailed = createError(
   503,
   (id: string) => `Could not persist the state of station ${id}; nothing was applied, retry later`,
 );
+export const stateUnavailable = createError(
+  'EXECUTOR_STATE_UNAVAILABLE',
+  503,
+  () => 'The station state cannot be read at the moment; retry later',
+);
 export const stationNotFound = createError(
   'EXECUTOR_STATION_NOT_FOUND',
   404,

@@ -46,7 +46,7 @@ describe('DiskStationStore', () => {
       ['río_1/x', 5],
     ]);
     await b.save(record('río_1/x', 6));
-    expect((await store().load('río_1/x'))?.blocks).toBe(6);
+    expect((await store().load('río_1/x'))?.record.blocks).toBe(6);
   });
 
   it('falls back to the previous record when the latest write was torn', async () => {
@@ -58,14 +58,14 @@ describe('DiskStationStore', () => {
     await truncate(latest, 30);
     const b = store();
     expect((await b.loadIndex()).map((s) => s.blocks)).toEqual([3]);
-    expect((await b.load('s'))?.blocks).toBe(3);
+    expect((await b.load('s'))?.record.blocks).toBe(3);
     // The next save must not overwrite the surviving record.
     await b.save(record('s', 5));
-    expect((await store().load('s'))?.blocks).toBe(5);
+    expect((await store().load('s'))?.record.blocks).toBe(5);
     const handle = await open(latest, 'r+');
     await handle.write(Buffer.from('garbage'), 0, 7, 25);
     await handle.close();
-    expect((await store().load('s'))?.blocks).toBe(3);
+    expect((await store().load('s'))?.record.blocks).toBe(3);
   });
 
   it('reads the JSON slots of earlier releases, then writes its own format beside them', async () => {
@@ -86,9 +86,9 @@ describe('DiskStationStore', () => {
 
     const a = store();
     expect((await a.loadIndex()).map((s) => s.blocks)).toEqual([7]);
-    expect(await a.load('s')).toEqual(old);
+    expect(await a.load('s')).toEqual({ record: old, version: 7 });
     await a.save(record('s', 8));
-    expect((await store().load('s'))?.blocks).toBe(8);
+    expect((await store().load('s'))?.record.blocks).toBe(8);
     // The new record went to the other slot: the old one is still intact.
     expect((await readdir(join(dir.path, 'stations'))).sort()).toEqual([`${key}.0`, `${key}.1`]);
   });

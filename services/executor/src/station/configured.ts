@@ -38,16 +38,19 @@ export function openStations(
     ...(endpoint === undefined
       ? {}
       : {
-          dispatcher: (source: OutboxSource) =>
-            new OutboxDispatcher({
-              endpoint,
-              source,
-              logger: logger.child({ component: 'outbox' }),
-              timeoutMs: config.OUTBOX_TIMEOUT_MS,
-              retryBaseMs: config.OUTBOX_RETRY_BASE_MS,
-              retryMaxMs: config.OUTBOX_RETRY_MAX_MS,
-              concurrency: config.OUTBOX_CONCURRENCY,
-            }),
+          outbox: {
+            kind: 'dispatcher' as const,
+            dispatcher: (source: OutboxSource) =>
+              new OutboxDispatcher({
+                endpoint,
+                source,
+                logger: logger.child({ component: 'outbox' }),
+                timeoutMs: config.OUTBOX_TIMEOUT_MS,
+                retryBaseMs: config.OUTBOX_RETRY_BASE_MS,
+                retryMaxMs: config.OUTBOX_RETRY_MAX_MS,
+                concurrency: config.OUTBOX_CONCURRENCY,
+              }),
+          },
         }),
   });
 }

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { MODEL_NAME_PATTERN } from '@outliers/model-store';
 import { type Static, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { StartupError } from './errors.js';
 
 /**
  * The executor's whole configuration: one TypeBox schema over the environment, parsed once at startup (fail fast)
@@ -185,7 +186,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     (e) => `${e.path.slice(1) || '(root)'}: ${e.message}`,
   );
   if (raw.REDIS_URL !== undefined && raw.STATE_DIR !== undefined) errors.push(BOTH_STORES);
-  if (errors.length > 0) throw new Error(`Invalid configuration: ${errors.join('; ')}`);
+  if (errors.length > 0) throw new StartupError(`Invalid configuration: ${errors.join('; ')}`);
   return converted as Config;
 }
 

@@ -65,3 +65,8 @@ export const rateLimited = createError(
   429,
   (max: number, after: string) => `more than ${max} requests in the rate-limit window; retry in ${after}`,
 );
+
+/** A start-up failure the operator can fix (a store that cannot be reached): reported in one line, no stack. */
+export class StartupError extends Error {
+  override name = 'StartupError';
+}

@@ -29,8 +29,13 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
     request.routeOptions.config.errorReply === 'metric'
       ? metricAnswer(error, statusCode)
       : stationAnswer(error, statusCode);
+  // Every 503 is temporary (state loading or unreachable, shutting down): tell clients when to try again.
+  if (answer.statusCode === 503 && !reply.hasHeader('retry-after'))
+    reply.header('retry-after', RETRY_AFTER_S);
   return reply.code(answer.statusCode).send(answer.body);
 }
+
+const RETRY_AFTER_S = '1';
 
 function statusOf(error: FastifyError, request: FastifyRequest): number {
   // A multipart body busboy could not read (no boundary, cut short) fails before any body exists: the client's.

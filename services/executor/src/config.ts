@@ -181,11 +181,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const value = env[key];
     if (value !== undefined && value !== '') raw[key] = value;
   }
+  // Before the defaults fill STATE_DIR in.
+  const bothStores = raw.REDIS_URL !== undefined && raw.STATE_DIR !== undefined;
   const converted = Value.Convert(ConfigSchema, Value.Default(ConfigSchema, raw));
   const errors = [...Value.Errors(ConfigSchema, converted)].map(
     (e) => `${e.path.slice(1) || '(root)'}: ${e.message}`,
   );
-  if (raw.REDIS_URL !== undefined && raw.STATE_DIR !== undefined) errors.push(BOTH_STORES);
+  if (bothStores) errors.push(BOTH_STORES);
   if (errors.length > 0) throw new StartupError(`Invalid configuration: ${errors.join('; ')}`);
   return converted as Config;
 }

@@ -81,7 +81,10 @@ export class RedisStationStore implements StationStore {
       (text) => JSON.parse(text) as StationSummary,
     );
     const { includes } = this.options;
-    return includes ? summaries.filter((s) => includes(stationKey(s.id))) : summaries;
+    // By id: a hash's order is Redis's own, and pages (GET /stations?offset) need a stable one.
+    return (includes ? summaries.filter((s) => includes(stationKey(s.id))) : summaries).sort((x, y) =>
+      x.id < y.id ? -1 : x.id > y.id ? 1 : 0,
+    );
   }
 
   async load(id: string): Promise<StoredStation | undefined> {

@@ -24,15 +24,18 @@ export function redisClient({ url, timeoutMs }: RedisSettings, logger: Logger): 
     commandTimeout: timeoutMs,
     retryStrategy: (times: number) => Math.min(100 * times, 2000),
   });
+  let up = false;
   let lost = false;
   client.on('error', (err: Error) => logger.debug({ err }, 'Redis connection error'));
   client.on('close', () => {
-    if (lost) return;
+    if (!up) return;
+    up = false;
     lost = true;
     logger.warn({ redis: redactedUrl(url) }, 'Redis connection lost; requests that need it answer 503');
   });
   client.on('ready', () => {
     if (lost) logger.info({ redis: redactedUrl(url) }, 'Redis connection back');
+    up = true;
     lost = false;
   });
   return client;

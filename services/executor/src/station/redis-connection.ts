@@ -27,7 +27,8 @@ export function redisClient({ url, timeoutMs }: RedisSettings, logger: Logger): 
   let up = false;
   let lost = false;
   client.on('error', (err: Error) => logger.debug({ err }, 'Redis connection error'));
-  client.on('close', () => {
+  // 'reconnecting', not 'close': a client closed on purpose (shutdown) closes without reconnecting.
+  client.on('reconnecting', () => {
     if (!up) return;
     up = false;
     lost = true;

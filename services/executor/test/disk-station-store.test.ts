@@ -6,7 +6,7 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DiskStationStore } from '../src/station/disk-station-store.js';
 import type { StationRecord } from '../src/station/station-state.js';
-import { tempDir } from './support/helpers.js';
+import { stationRecord, tempDir } from './support/helpers.js';
 
 let dir: { path: string; remove: () => Promise<void> };
 beforeEach(async () => {
@@ -18,20 +18,9 @@ const store = () =>
   new DiskStationStore({ dir: dir.path, fsync: false, historyLimit: 4, logger: pino({ level: 'silent' }) });
 
 function record(id: string, blocks: number): StationRecord {
-  return {
-    formatVersion: 1,
-    id,
-    epoch: 'e',
-    createdAt: 't',
-    updatedAt: 't',
-    blocks,
-    unknown: 0,
-    nextEntrySeq: 0,
-    historyNext: 0,
-    outbox: [],
-    // A shrinking payload: later records are shorter than earlier ones written to the same slot.
-    variables: blocks < 3 ? { pad: 'x'.repeat(500) } : ({} as never),
-  } as unknown as StationRecord;
+  // A shrinking payload: later records are shorter than earlier ones written to the same slot.
+  const variables = (blocks < 3 ? { pad: 'x'.repeat(500) } : {}) as StationRecord['variables'];
+  return stationRecord(id, { blocks, variables });
 }
 
 describe('DiskStationStore', () => {

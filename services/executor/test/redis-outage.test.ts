@@ -7,7 +7,7 @@
 import { type RedisServer, randomPrefix, startRedis } from '@outliers/test-servers';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { block, startApp, tempDir, testConfig, timestamps } from './support/helpers.js';
+import { block, initializeStations, startApp, tempDir, testConfig, timestamps } from './support/helpers.js';
 import { TcpProxy } from './support/tcp-proxy.js';
 
 let redis: RedisServer;
@@ -34,17 +34,6 @@ const payloadOf = (s: number, k: number) =>
   block(STATIONS[s]!, t.slice(k * 6, k * 6 + 6), {
     v: t.map((_, i) => ((i + s) % 5 === 2 ? 300 : 1)).slice(k * 6, k * 6 + 6),
   });
-
-async function initialize(app: FastifyInstance): Promise<void> {
-  for (const id of STATIONS) {
-    const res = await app.inject({
-      method: 'POST',
-      url: '/initialize',
-      payload: { id_estacio: id, variables: { v: 8 } },
-    });
-    expect(res.statusCode).toBe(200);
-  }
-}
 
 async function views(app: FastifyInstance): Promise<unknown[]> {
   const out: unknown[] = [];
@@ -82,8 +71,8 @@ describe('Redis lost mid-stream', () => {
       }),
     );
     apps.push(app);
-    await initialize(disk);
-    await initialize(app);
+    await initializeStations(disk, STATIONS);
+    await initializeStations(app, STATIONS);
 
     const expected: unknown[] = [];
     const got: unknown[] = [];

@@ -12,7 +12,7 @@ import { RedisStationStore } from '../src/station/redis-station-store.js';
 import { stationKey } from '../src/station/station-key.js';
 import type { HistoryEntry, OutboxEntry, StationRecord } from '../src/station/station-state.js';
 import type { StationStore } from '../src/station/station-store.js';
-import { tempDir } from './support/helpers.js';
+import { stationRecord, tempDir } from './support/helpers.js';
 
 const HISTORY_LIMIT = 4;
 const logger = pino({ level: 'silent' });
@@ -75,19 +75,7 @@ async function redisKind(): Promise<Kind> {
 }
 
 function record(id: string, blocks: number, historyNext = 0): StationRecord {
-  return {
-    formatVersion: 1,
-    id,
-    epoch: 'e',
-    createdAt: 't',
-    updatedAt: 't',
-    blocks,
-    unknown: 0,
-    nextEntrySeq: blocks,
-    historyNext,
-    outbox: [],
-    variables: {},
-  };
+  return stationRecord(id, { blocks, nextEntrySeq: blocks, historyNext });
 }
 
 const entry = (n: number): HistoryEntry => ({ n, block: n, variable: 'v', date: `d${n}`, score: 1 });

@@ -1,31 +1,58 @@
 /**
- * An executor on Redis (station threads, a real redis-server behind a TCP proxy) loses its connection mid-stream:
- * meanwhile blocks and /ready answer 503 with Retry-After (never a 500), and once Redis is reachable again the
- * re-sent blocks give exactly what an executor on disk gives for the same stream: nothing lost, doubled or
- * half-written.
+ * An executor on Redis (station threads, a real redis-server) loses Redis mid-stream, by a network cut (a TCP proxy
+ * between them) or by redis-server being killed and started again (append-only file, fsynced): meanwhile blocks,
+ * reads and /ready answer 503 with Retry-After (never a 500), and once Redis is back the re-sent blocks give exactly
+ * what an executor on disk gives for the same stream: nothing lost, doubled or half-written.
  */
-import { type RedisServer, randomPrefix, startRedis } from '@outliers/test-servers';
+import { randomPrefix, startRedis } from '@outliers/test-servers';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { block, initializeStations, startApp, tempDir, testConfig, timestamps } from './support/helpers.js';
 import { TcpProxy } from './support/tcp-proxy.js';
 
-let redis: RedisServer;
-let proxy: TcpProxy;
-let dir: Awaited<ReturnType<typeof tempDir>>;
-const apps: FastifyInstance[] = [];
-beforeAll(async () => {
-  redis = await startRedis();
-  proxy = new TcpProxy(redis.port);
+/** A Redis the executor reaches at `url`, which `lose` takes away and `recover` gives back, with its data. */
+interface Outage {
+  url: string;
+  lose(): Promise<void>;
+  recover(): Promise<void>;
+}
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function networkCut(): Promise<Outage> {
+  const redis = await startRedis();
+  const proxy = new TcpProxy(redis.port);
   await proxy.restore();
-  dir = await tempDir();
-});
-afterAll(async () => {
-  for (const app of apps) await app.close();
-  await proxy.cut();
-  await redis.stop();
-  await dir.remove();
-});
+  cleanups.push(
+    () => redis.stop(),
+    () => proxy.cut(),
+  );
+  return { url: `redis://127.0.0.1:${proxy.port}`, lose: () => proxy.cut(), recover: () => proxy.restore() };
+}
+
+async function killedAndRestarted(): Promise<Outage> {
+  const dir = await tempDir();
+  const redis = await startRedis({ appendOnlyDir: dir.path });
+  cleanups.push(
+    () => dir.remove(),
+    () => redis.stop(),
+  );
+  // `restart` starts the killed server again on its port, from its append-only file.
+  return { url: redis.url, lose: () => redis.stop(), recover: () => redis.restart() };
+}
+
+async function diskApp(): Promise<FastifyInstance> {
+  const dir = await tempDir();
+  const app = await startApp(testConfig({ STATE_DIR: dir.path, STATION_WORKERS: '0', METRIC_WORKERS: '0' }));
+  cleanups.push(
+    () => dir.remove(),
+    () => app.close(),
+  );
+  return app;
+}
 
 const STATIONS = ['north', 'south', 'east'];
 const t = timestamps(60);
@@ -55,22 +82,23 @@ async function waitReady(app: FastifyInstance): Promise<void> {
   }
 }
 
-describe('Redis lost mid-stream', () => {
+describe.each([
+  ['the network to Redis is cut', networkCut],
+  ['redis-server is killed and started again', killedAndRestarted],
+])('Redis lost mid-stream: %s', (_, makeOutage) => {
   it('answers 503 with Retry-After meanwhile, then resumes with nothing lost or doubled', async () => {
-    const disk = await startApp(
-      testConfig({ STATE_DIR: dir.path, STATION_WORKERS: '0', METRIC_WORKERS: '0' }),
-    );
-    apps.push(disk);
+    const outage = await makeOutage();
+    const disk = await diskApp();
     const app = await startApp(
       testConfig({
-        REDIS_URL: `redis://127.0.0.1:${proxy.port}`,
+        REDIS_URL: outage.url,
         REDIS_PREFIX: `${randomPrefix()}:`,
         REDIS_TIMEOUT_MS: '500',
         STATION_WORKERS: '2',
         METRIC_WORKERS: '0',
       }),
     );
-    apps.push(app);
+    cleanups.push(() => app.close());
     await initializeStations(disk, STATIONS);
     await initializeStations(app, STATIONS);
 
@@ -79,7 +107,7 @@ describe('Redis lost mid-stream', () => {
     const unavailable: number[] = [];
     for (let k = 0; k < BLOCKS; k++) {
       if (k === 4) {
-        await proxy.cut();
+        await outage.lose();
         const ready = await app.inject({ method: 'GET', url: '/ready' });
         expect(ready.statusCode).toBe(503);
         expect(ready.json().reason).toMatch(
@@ -96,7 +124,7 @@ describe('Redis lost mid-stream', () => {
           unavailable.push(res.statusCode);
           expect(res.headers['retry-after']).toBe('1');
           expect((await app.inject({ method: 'GET', url: `/stations/${STATIONS[s]}` })).statusCode).toBe(503);
-          if (unavailable.length === 6) await proxy.restore();
+          if (unavailable.length === 6) await outage.recover();
           await new Promise((r) => setTimeout(r, 20));
           res = await app.inject({ method: 'POST', url: '/detection', payload: payloadOf(s, k) });
         }

@@ -11,7 +11,7 @@ import { DetectionBlock } from '../src/detection/detection-block.js';
 import { fromStreamFields, outboxStreamKey } from '../src/outbox/outbox-stream-entry.js';
 import { DiskStationStore } from '../src/station/disk-station-store.js';
 import { RedisStationStore } from '../src/station/redis-station-store.js';
-import { StationService } from '../src/station/station-service.js';
+import { MAX_COMMIT_ATTEMPTS, StationService } from '../src/station/station-service.js';
 import type { StationCommit, StationStore } from '../src/station/station-store.js';
 import { block, tempDir, timestamps } from './support/helpers.js';
 import { detectorBackend } from './support/threshold-detector.js';
@@ -173,5 +173,26 @@ describe('two executors on one Redis', () => {
     expect(flagged.length).toBeGreaterThan(0);
     expect((await views(a)).slice(0, 2)).toEqual((await views(reference)).slice(0, 2));
     expect(await streamed()).toEqual(flagged.sort());
+  });
+
+  it('answer 503 after a change was refused MAX_COMMIT_ATTEMPTS times in a row, with nothing applied', async () => {
+    const { executors, stores } = await cluster(1);
+    const [a] = executors as [StationService];
+    await a.initialize('a', new Map([['v', detectorBackend.normalize(8)]]));
+    const store = stores[0]!;
+    const commit = store.commit.bind(store);
+    // Another executor that always commits first (a change without samples: it writes the stored record again).
+    store.commit = async ({ record }) => {
+      const stored = (await store.load(record.id))!;
+      await commit({ record: stored.record, expectedVersion: stored.version, history: [], outbox: [] });
+      store.conflicts++;
+      return 'conflict';
+    };
+    await expect(a.detect(blockOf('a', 0))).rejects.toMatchObject({ statusCode: 503 });
+    expect(store.conflicts).toBe(MAX_COMMIT_ATTEMPTS);
+    store.commit = commit;
+    // The other executor's changes hold none of this block's samples: the block is applied when re-sent.
+    expect((await a.describe('a'))?.variables.v?.samples).toBe(0);
+    expect((await a.detect(blockOf('a', 0))).skipped.stale).toBe(0);
   });
 });

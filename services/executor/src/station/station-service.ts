@@ -29,7 +29,7 @@ export type OutboxSink =
   | { kind: 'store' };
 
 /** A change is applied again after a conflict at most this many times in a row, then answered 503. */
-const MAX_COMMIT_ATTEMPTS = 8;
+export const MAX_COMMIT_ATTEMPTS = 8;
 
 export interface StationServiceOptions {
   /** Owned: closed with the service. */
@@ -167,10 +167,9 @@ export class StationService implements Stations, OutboxSource {
     const { store } = this.options;
     if (!store.shared && !this.index.has(id)) return undefined;
     return this.queue.run(id, async () => {
-      const station = await this.residentStation(id);
-      if (!station || !store.shared || (await this.read(id, () => store.version(id))) === station.version)
-        return station;
-      this.resident.delete(id);
+      const cached = store.shared ? this.resident.get(id) : undefined;
+      if (cached && (await this.read(id, () => store.version(id))) !== cached.version)
+        this.resident.delete(id);
       return this.residentStation(id);
     });
   }

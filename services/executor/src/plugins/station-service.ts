@@ -21,8 +21,9 @@ export interface StationServicePluginOptions {
 }
 
 /**
- * Decorates `stations` and `stateProbe` (Redis reachable, when REDIS_URL is set): STATION_WORKERS threads, each serving the stations of its shard, or with 0 one
- * StationService on the event loop. Reading the station index starts when the app is ready (GET /ready tells when
+ * Decorates `stations` and `stateProbe` (whether Redis can be reached, when REDIS_URL is set). Stations:
+ * STATION_WORKERS threads, each serving the stations of its shard, or with 0 one StationService on the event loop.
+ * Reading the station index starts when the app is ready (GET /ready tells when
  * it is done; requests wait for it); on close, deliveries stop, queued requests finish and what is pending is
  * written.
  */

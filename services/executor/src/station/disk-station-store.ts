@@ -41,6 +41,8 @@ export interface DiskStationStoreOptions {
  * before it counts as done, at the cost of a disk flush per block.
  */
 export class DiskStationStore implements StationStore {
+  /** One process owns the directory (its threads own disjoint shards of it). */
+  readonly shared = false;
   private readonly stationsDir: string;
   private readonly historyDir: string;
   /** Sequence number of the latest record per station file key (known once the station was loaded). */
@@ -88,9 +90,6 @@ export class DiskStationStore implements StationStore {
     await Promise.all(Array.from({ length: 32 }, reader));
     return summaries;
   }
-
-  /** One process owns the directory (threads own disjoint shards of it). */
-  readonly shared = false;
 
   async load(id: string): Promise<StoredStation | undefined> {
     const key = stationKey(id);

@@ -23,9 +23,8 @@ export interface StationServicePluginOptions {
 /**
  * Decorates `stations` and `stateProbe` (whether Redis can be reached, when REDIS_URL is set). Stations:
  * STATION_WORKERS threads, each serving the stations of its shard, or with 0 one StationService on the event loop.
- * Reading the station index starts when the app is ready (GET /ready tells when
- * it is done; requests wait for it); on close, deliveries stop, queued requests finish and what is pending is
- * written.
+ * Reading the station index starts when the app is ready (GET /ready tells when it is done; requests wait for it);
+ * on close, deliveries stop, queued requests finish and what is pending is written.
  */
 export default fp<StationServicePluginOptions>(
   async (fastify, { config, detectors }) => {

@@ -11,6 +11,8 @@ import { createServer } from 'node:net';
 export interface RedisServer {
   port: number;
   url: string;
+  /** The server process (benchmarks read its CPU time). */
+  readonly pid: number;
   stop(): Promise<void>;
   /** Kills the server (SIGKILL) and starts it again on the same port; data survives only with `appendOnlyDir`. */
   restart(): Promise<void>;
@@ -36,6 +38,9 @@ export async function startRedis({ appendOnlyDir }: { appendOnlyDir?: string } =
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
+    get pid() {
+      return child.pid!;
+    },
     async stop() {
       await kill(child);
     },

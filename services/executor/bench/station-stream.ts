@@ -6,6 +6,8 @@
  *
  *   pnpm build && pnpm --filter @outliers/executor bench      (the executor runs from its build, as `pnpm start`)
  *   env: BENCH_SECONDS, BENCH_WARMUP_SECONDS, BENCH_STATIONS, BENCH_CONNECTIONS, BENCH_BACKENDS (stand-in,core; empty: memory only),
+ *   BENCH_STORES (disk,redis: each backend runs on each station store; redis starts a redis-server, whose CPU per
+ *   block is reported beside the executor's),
  *   BENCH_MEMORY (0: skip), BENCH_MEMORY_STATIONS, BENCH_NODE_ARGS; executor keys (e.g. MAX_RESIDENT_STATIONS)
  *   pass through to the executor.
  *   BENCH_BASELINE=<another checkout>/services/executor (built) [BENCH_ROUNDS, BENCH_BASELINE_NODE_ARGS]: instead,
@@ -16,6 +18,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type RedisServer, randomPrefix, startRedis } from '@outliers/test-servers';
 import autocannon from 'autocannon';
 import { builtEntry, cpuSeconds, rssMiB, startExecutor } from './executor-process.js';
 import { BLOCK, detectionBody, VARIABLES } from './station-bodies.js';
@@ -74,6 +77,8 @@ async function startReceiver(): Promise<{
 }
 
 type Backend = 'core' | 'stand-in';
+/** Where the executor keeps station state: STATE_DIR, or REDIS_URL (a redis-server of the benchmark's own). */
+type Store = 'disk' | 'redis';
 
 async function post(url: string, path: string, body: string): Promise<void> {
   const res = await fetch(`${url}${path}`, {
@@ -107,6 +112,8 @@ interface Target {
   url: string;
   receiver: Awaited<ReturnType<typeof startReceiver>>;
   stateDir: string;
+  /** The Redis of the Redis store. */
+  redis?: RedisServer;
   /** Next block index per station, and the station of the next body (round robin). */
   next: number[];
   turn: number;
@@ -122,6 +129,8 @@ interface Run {
   samplesPerSecond: number;
   cpuMsPerRequest: number;
   mainMsPerRequest: number;
+  /** The redis-server's CPU per request (Redis store only). */
+  redisMsPerRequest?: number;
   loadGeneratorMsPerRequest: number;
   bodiesMadeDuringRun: number;
   latency: { p50: number; p90: number; p99: number; max: number };
@@ -131,17 +140,31 @@ interface Run {
 async function startTarget(
   name: string,
   backend: Backend,
-  options: { dir?: string; nodeArgs?: string } = {},
+  options: { dir?: string; nodeArgs?: string; store?: Store } = {},
 ): Promise<Target> {
   const entry = backend === 'stand-in' ? 'bench/stand-in-server.ts' : builtEntry(options.dir);
   const stateDir = await mkdtemp(join(tmpdir(), 'executor-bench-'));
   const receiver = await startReceiver();
+  const redis = options.store === 'redis' ? await startRedis() : undefined;
+  const store: Record<string, string> = redis
+    ? { REDIS_URL: redis.url, REDIS_PREFIX: `${randomPrefix()}:` }
+    : { STATE_DIR: stateDir };
   const { child, url } = await startExecutor(
-    { STATE_DIR: stateDir, DATA_SERVER_ENDPOINT: receiver.url },
+    { ...store, DATA_SERVER_ENDPOINT: receiver.url },
     entry,
     options,
   );
-  const target: Target = { name, child, url, receiver, stateDir, next: [], turn: 0, blocks: 0 };
+  const target: Target = {
+    name,
+    child,
+    url,
+    receiver,
+    stateDir,
+    ...(redis ? { redis } : {}),
+    next: [],
+    turn: 0,
+    blocks: 0,
+  };
   await initialize(url, STATIONS);
   // Steady state, as a long-running executor sees it: every station's files opened once and its detectors warm
   // (a first block also creates the station's history file).
@@ -165,6 +188,8 @@ async function run(target: Target, seconds: number): Promise<Run> {
   const pid = target.child.pid!;
   const cpuBefore = cpuSeconds(pid);
   const mainBefore = cpuSeconds(pid, true);
+  const redisPid = target.redis?.pid;
+  const redisBefore = redisPid === undefined ? 0 : cpuSeconds(redisPid);
   const loadBefore = process.cpuUsage();
   const result = await autocannon({
     url: `${target.url}/detection`,
@@ -186,6 +211,9 @@ async function run(target: Target, seconds: number): Promise<Run> {
     samplesPerSecond: Math.round((result['2xx'] * BLOCK) / (result.duration || seconds)),
     cpuMsPerRequest: twoDecimals(((cpuSeconds(pid) - cpuBefore) * 1000) / answered),
     mainMsPerRequest: twoDecimals(((cpuSeconds(pid, true) - mainBefore) * 1000) / answered),
+    ...(redisPid === undefined
+      ? {}
+      : { redisMsPerRequest: twoDecimals(((cpuSeconds(redisPid) - redisBefore) * 1000) / answered) }),
     loadGeneratorMsPerRequest: twoDecimals((loadCpu.user + loadCpu.system) / 1000 / answered),
     bodiesMadeDuringRun: Math.max(0, calls - prepared.length),
     latency: {
@@ -204,6 +232,7 @@ function twoDecimals(x: number): number {
 async function stopTarget(target: Target): Promise<void> {
   await stop(target.child);
   await target.receiver.close();
+  await target.redis?.stop();
   await rm(target.stateDir, { recursive: true, force: true });
 }
 
@@ -216,12 +245,13 @@ async function deliveriesCaughtUpSeconds(target: Target): Promise<number> {
   return Number(((performance.now() - start) / 1000).toFixed(1));
 }
 
-async function throughput(backend: Backend): Promise<void> {
-  const target = await startTarget('this build', backend);
+async function throughput(backend: Backend, store: Store): Promise<void> {
+  const target = await startTarget('this build', backend, { store });
   try {
     if (WARMUP_SECONDS > 0) await run(target, WARMUP_SECONDS);
     const r = await run(target, SECONDS);
-    const caughtUp = await deliveriesCaughtUpSeconds(target);
+    // The Redis store appends deliveries to its stream, which the executor does not deliver from yet.
+    const caughtUp = store === 'disk' ? await deliveriesCaughtUpSeconds(target) : undefined;
     const stations = (await (await fetch(`${target.url}/stations?limit=10`)).json()) as { total: number };
     const detail = (await (await fetch(`${target.url}/stations/station_0`)).json()) as {
       variables: Record<string, { stale: number; samples: number }>;
@@ -229,7 +259,7 @@ async function throughput(backend: Backend): Promise<void> {
     console.log(
       JSON.stringify(
         {
-          scenario: `${backend === 'core' ? 'default detector' : 'stand-in detector (service overhead)'}: /detection, ${BLOCK} samples × ${VARIABLES.length} variables, ${STATIONS} stations, ${CONNECTIONS} connections, ${SECONDS} s`,
+          scenario: `${backend === 'core' ? 'default detector' : 'stand-in detector (service overhead)'}, ${store} store: /detection, ${BLOCK} samples × ${VARIABLES.length} variables, ${STATIONS} stations, ${CONNECTIONS} connections, ${SECONDS} s`,
           requests: r.requests,
           non2xx: r.non2xx,
           errors: r.errors,
@@ -240,6 +270,8 @@ async function throughput(backend: Backend): Promise<void> {
           samplesPerCpuSecond: Math.round((BLOCK * 1000) / r.cpuMsPerRequest),
           // The event loop's share: the ceiling of one process is BLOCK / this per millisecond.
           executorMainThreadMsPerRequest: r.mainMsPerRequest,
+          // The Redis store's other half: Redis's own CPU per block (its commits, loads and stream appends).
+          redisCpuMsPerRequest: r.redisMsPerRequest,
           // The load generator shares the cores (the data server too, in its own process).
           loadGeneratorCpuMsPerRequest: r.loadGeneratorMsPerRequest,
           bodiesMadeDuringRun: r.bodiesMadeDuringRun,
@@ -374,6 +406,7 @@ const BASELINE = process.env.BENCH_BASELINE;
 if (BASELINE) await compare(BASELINE);
 else {
   const BACKENDS = (process.env.BENCH_BACKENDS ?? 'stand-in,core').split(',').filter(Boolean) as Backend[];
-  for (const backend of BACKENDS) await throughput(backend);
+  const STORES = (process.env.BENCH_STORES ?? 'disk,redis').split(',').filter(Boolean) as Store[];
+  for (const backend of BACKENDS) for (const store of STORES) await throughput(backend, store);
   if (process.env.BENCH_MEMORY !== '0') await memory();
 }

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { MODEL_NAME_PATTERN } from '@outliers/model-store';
 import { type Static, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { StartupError } from './errors.js';
 
 /**
  * The executor's whole configuration: one TypeBox schema over the environment, parsed once at startup (fail fast)
@@ -125,6 +126,16 @@ export const ConfigSchema = Type.Object({
   }),
   /** k-sigma override for trained models (threshold = mean + K * std of the training error); unset: the model's k. */
   K: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+  // Cluster mode: station state, outbox and history in Redis (station/redis-station-store.ts); off unless REDIS_URL
+  /**
+   * Redis shared by every executor of a cluster (redis:// or rediss://, user, password and db in the URL). Set, it
+   * replaces STATE_DIR (setting both is an error): any executor then serves any station.
+   */
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  /** Prefix of every key the executors write, so several clusters (or tests) can share one Redis. */
+  REDIS_PREFIX: Type.String({ default: 'outliers:' }),
+  /** Connecting and each command: beyond it the request that needs Redis answers 503 with Retry-After. */
+  REDIS_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 2000 }),
   // Service discovery (Consul); off unless CONSUL_HOST is set
   /** Local Consul agent; when set, the executor registers itself with a health check on /ready. */
   CONSUL_HOST: Type.Optional(Type.String({ minLength: 1 })),
@@ -187,11 +198,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const value = env[key];
     if (value !== undefined && value !== '') raw[key] = value;
   }
+  // Before the defaults fill STATE_DIR in.
+  const bothStores = raw.REDIS_URL !== undefined && raw.STATE_DIR !== undefined;
   const converted = Value.Convert(ConfigSchema, Value.Default(ConfigSchema, raw));
-  const errors = [...Value.Errors(ConfigSchema, converted)];
-  if (errors.length > 0) {
-    const detail = errors.map((e) => `${e.path.slice(1) || '(root)'}: ${e.message}`).join('; ');
-    throw new Error(`Invalid configuration: ${detail}`);
-  }
+  const errors = [...Value.Errors(ConfigSchema, converted)].map(
+    (e) => `${e.path.slice(1) || '(root)'}: ${e.message}`,
+  );
+  if (bothStores) errors.push(BOTH_STORES);
+  if (errors.length > 0) throw new StartupError(`Invalid configuration: ${errors.join('; ')}`);
   return converted as Config;
 }
+
+/** STATE_DIR has a default, so only a STATE_DIR set beside REDIS_URL is ambiguous: refused rather than guessed. */
+const BOTH_STORES =
+  'REDIS_URL, STATE_DIR: station state goes to one store; unset STATE_DIR to use Redis, or REDIS_URL to use the disk';

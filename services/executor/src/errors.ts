@@ -40,6 +40,11 @@ export const stateWriteFailed = createError(
   503,
   (id: string) => `Could not persist the state of station ${id}; nothing was applied, retry later`,
 );
+export const stateUnavailable = createError(
+  'EXECUTOR_STATE_UNAVAILABLE',
+  503,
+  () => 'The station state cannot be read at the moment; retry later',
+);
 export const stationNotFound = createError(
   'EXECUTOR_STATION_NOT_FOUND',
   404,
@@ -79,4 +84,9 @@ export function deliveryBacklog(
       `the block was not applied, re-send it in ${retryAfter} s`,
     retryAfter,
   );
+}
+
+/** A start-up failure the operator can fix (a store that cannot be reached): reported in one line, no stack. */
+export class StartupError extends Error {
+  override name = 'StartupError';
 }

@@ -5,7 +5,9 @@ import {
   consulOptionsFromConfig,
   registerInConsul,
 } from './consul/consul-registration.js';
+import { StartupError } from './errors.js';
 import { createLogger } from './logger.js';
+import { redactedUrl } from './station/redis-connection.js';
 
 /**
  * The process: config → logger → buildApp → listen → load state → register in Consul (when configured);
@@ -56,7 +58,8 @@ async function main(): Promise<void> {
   const backend = await initBackend();
   // A signal during start-up: the shutdown is under way, so this executor is neither ready nor to be registered.
   if (closing) return;
-  logger.info({ backend, stateDir: config.STATE_DIR }, 'ready');
+  const store = config.REDIS_URL ? { redis: redactedUrl(config.REDIS_URL) } : { stateDir: config.STATE_DIR };
+  logger.info({ backend, ...store }, 'ready');
 
   const address = app.server.address();
   const consulOptions = consulOptionsFromConfig(
@@ -85,7 +88,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  // The logger may not exist yet (invalid configuration): stderr is the only channel left.
-  process.stderr.write(`executor failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
+  // The logger may not exist yet (invalid configuration): stderr is the only channel left. A StartupError is the
+  // operator's to fix: its message says what, a stack would only hide it.
+  const text = err instanceof StartupError ? err.message : err instanceof Error ? err.stack : String(err);
+  process.stderr.write(`executor failed to start: ${text}\n`);
   process.exit(1);
 });

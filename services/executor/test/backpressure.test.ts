@@ -133,7 +133,7 @@ describe('delivery backpressure', () => {
       expect(ready.statusCode).toBe(503);
       expect(ready.json()).toEqual({
         status: 'saturated',
-        message:
+        reason:
           '6 outlier deliveries wait for the data server (OUTBOX_MAX_PENDING 6): blocks are refused until they drain',
         stations: 2,
         pendingDeliveries: 6,

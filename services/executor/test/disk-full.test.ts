@@ -8,7 +8,15 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { block, Receiver, startApp, tempDir, testConfig, timestamps } from './support/helpers.js';
+import {
+  block,
+  initializeStations,
+  Receiver,
+  startApp,
+  tempDir,
+  testConfig,
+  timestamps,
+} from './support/helpers.js';
 
 const STATIONS = Array.from({ length: 8 }, (_, i) => `st-${i}`);
 const BLOCKS = 60;
@@ -61,14 +69,7 @@ describe.skipIf(!mounted)('a full disk', () => {
     await receiver.start();
     const config = testConfig({ STATE_DIR: mount, STATION_WORKERS: '0', DATA_SERVER_ENDPOINT: receiver.url });
     let app: FastifyInstance = await startApp(config);
-    for (const id of STATIONS) {
-      const res = await app.inject({
-        method: 'POST',
-        url: '/initialize',
-        payload: { id_estacio: id, variables: { v: 8 } },
-      });
-      expect(res.statusCode).toBe(200);
-    }
+    await initializeStations(app, STATIONS);
     const statuses = new Map<number, number>();
     let filler = '';
     const next = new Map(STATIONS.map((id) => [id, 0]));

@@ -6,7 +6,7 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DiskStationStore } from '../src/station/disk-station-store.js';
 import type { StationRecord } from '../src/station/station-state.js';
-import { tempDir } from './support/helpers.js';
+import { stationRecord, tempDir } from './support/helpers.js';
 
 let dir: { path: string; remove: () => Promise<void> };
 beforeEach(async () => {
@@ -18,20 +18,9 @@ const store = () =>
   new DiskStationStore({ dir: dir.path, fsync: false, historyLimit: 4, logger: pino({ level: 'silent' }) });
 
 function record(id: string, blocks: number): StationRecord {
-  return {
-    formatVersion: 1,
-    id,
-    epoch: 'e',
-    createdAt: 't',
-    updatedAt: 't',
-    blocks,
-    unknown: 0,
-    nextEntrySeq: 0,
-    historyNext: 0,
-    outbox: [],
-    // A shrinking payload: later records are shorter than earlier ones written to the same slot.
-    variables: blocks < 3 ? { pad: 'x'.repeat(500) } : ({} as never),
-  } as unknown as StationRecord;
+  // A shrinking payload: later records are shorter than earlier ones written to the same slot.
+  const variables = (blocks < 3 ? { pad: 'x'.repeat(500) } : {}) as StationRecord['variables'];
+  return stationRecord(id, { blocks, variables });
 }
 
 describe('DiskStationStore', () => {
@@ -46,7 +35,7 @@ describe('DiskStationStore', () => {
       ['río_1/x', 5],
     ]);
     await b.save(record('río_1/x', 6));
-    expect((await store().load('río_1/x'))?.blocks).toBe(6);
+    expect((await store().load('río_1/x'))?.record.blocks).toBe(6);
   });
 
   it('falls back to the previous record when the latest write was torn', async () => {
@@ -58,14 +47,14 @@ describe('DiskStationStore', () => {
     await truncate(latest, 30);
     const b = store();
     expect((await b.loadIndex()).map((s) => s.blocks)).toEqual([3]);
-    expect((await b.load('s'))?.blocks).toBe(3);
+    expect((await b.load('s'))?.record.blocks).toBe(3);
     // The next save must not overwrite the surviving record.
     await b.save(record('s', 5));
-    expect((await store().load('s'))?.blocks).toBe(5);
+    expect((await store().load('s'))?.record.blocks).toBe(5);
     const handle = await open(latest, 'r+');
     await handle.write(Buffer.from('garbage'), 0, 7, 25);
     await handle.close();
-    expect((await store().load('s'))?.blocks).toBe(3);
+    expect((await store().load('s'))?.record.blocks).toBe(3);
   });
 
   it('reads the JSON slots of earlier releases, then writes its own format beside them', async () => {
@@ -86,9 +75,9 @@ describe('DiskStationStore', () => {
 
     const a = store();
     expect((await a.loadIndex()).map((s) => s.blocks)).toEqual([7]);
-    expect(await a.load('s')).toEqual(old);
+    expect(await a.load('s')).toEqual({ record: old, version: 7 });
     await a.save(record('s', 8));
-    expect((await store().load('s'))?.blocks).toBe(8);
+    expect((await store().load('s'))?.record.blocks).toBe(8);
     // The new record went to the other slot: the old one is still intact.
     expect((await readdir(join(dir.path, 'stations'))).sort()).toEqual([`${key}.0`, `${key}.1`]);
   });

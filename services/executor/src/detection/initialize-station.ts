@@ -35,6 +35,7 @@ export function initializeStation(
     outbox: [],
     nextEntrySeq: 0,
     historyNext: 0,
+    version: 0,
   };
   const merged = new Map<string, VariableState>();
   for (const [name, requested] of variables) {

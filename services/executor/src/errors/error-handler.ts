@@ -32,9 +32,14 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
     request.routeOptions.config.errorReply === 'metric'
       ? metricAnswer(error, statusCode)
       : stationAnswer(error, statusCode);
+  // Every 503 is temporary (state loading or unreachable, shutting down, a delivery backlog): tell clients when to
+  // try again; a refusal that knows how long it lasts says so.
   if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
+  else if (answer.statusCode === 503 && !reply.hasHeader('retry-after')) reply.header('retry-after', RETRY_AFTER_S);
   return reply.code(answer.statusCode).send(answer.body);
 }
+
+const RETRY_AFTER_S = '1';
 
 function statusOf(error: FastifyError, request: FastifyRequest): number {
   // A multipart body busboy could not read (no boundary, cut short) fails before any body exists: the client's.

@@ -7,7 +7,7 @@ import { deliveryBounds } from '../outbox/delivery-bounds.js';
 const Status = Type.Object({
   status: Type.String(),
   /** Why the executor is not ready. */
-  message: Type.Optional(Type.String()),
+  reason: Type.Optional(Type.String()),
   stations: Type.Optional(Type.Integer()),
   /** Outbox entries not yet delivered to the data server, and their bound (OUTBOX_MAX_PENDING). */
   pendingDeliveries: Type.Optional(Type.Integer()),
@@ -15,9 +15,10 @@ const Status = Type.Object({
 });
 
 /**
- * Liveness (the process answers) and readiness: station state loaded, and the deliveries to the data server within
- * their bound. Consul checks /ready, so a saturated executor (every block would be refused) leaves the healthy set
- * until its outbox drains; /health stays 200 meanwhile (nothing is wrong with the process).
+ * Liveness (the process answers) and readiness: station state loaded and reachable (Redis, when configured), and
+ * the deliveries to the data server within their bound. Consul checks /ready, so an executor that cannot reach its
+ * state, or is saturated (every block would be refused), leaves the healthy set until it recovers; /health stays
+ * 200 meanwhile (nothing is wrong with the process).
  */
 const healthRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (fastify, { config }) => {
   const bounds = deliveryBounds(config);
@@ -30,6 +31,8 @@ const healthRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (fasti
     async (_request, reply) => {
       const stations = fastify.stations;
       if (!stations.ready) return reply.code(503).send({ status: 'loading' });
+      const reason = await fastify.stateProbe();
+      if (reason) return reply.code(503).send({ status: 'unavailable', reason });
       // Without a data server there is no outbox, nothing to count.
       if (!bounds) return { status: 'ready', stations: stations.size };
       const pending = stations.pendingDeliveries;
@@ -41,7 +44,7 @@ const healthRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (fasti
       if (pending >= bounds.total) {
         return reply.code(503).send({
           status: 'saturated',
-          message: `${pending} outlier deliveries wait for the data server (OUTBOX_MAX_PENDING ${bounds.total}): blocks are refused until they drain`,
+          reason: `${pending} outlier deliveries wait for the data server (OUTBOX_MAX_PENDING ${bounds.total}): blocks are refused until they drain`,
           ...figures,
         });
       }

@@ -6,7 +6,7 @@ import type { FastifyBaseLogger as Logger } from 'fastify';
 import { OpenFiles } from './open-files.js';
 import { stationKey } from './station-key.js';
 import { type HistoryEntry, type StationRecord, type StationSummary, summaryOf } from './station-state.js';
-import type { HistoryPage, StationStore } from './station-store.js';
+import type { HistoryPage, StationCommit, StationStore, StoredStation } from './station-store.js';
 
 export interface DiskStationStoreOptions {
   dir: string;
@@ -32,11 +32,17 @@ export interface DiskStationStoreOptions {
  * Outlier history is an append-only JSONL per station (`history/<stationKey(id)>.jsonl`), compacted to the last
  * `historyLimit` entries by a temporary file and a rename.
  *
+ * A commit appends the history first, then writes the record (its outbox included) with the next sequence number,
+ * which is the station's version: history entries a crash left without their record are numbered at or after the
+ * record's `historyNext`, so they are never read and the next append drops them.
+ *
  * Durability: written data sits in the page cache, which survives the death of the process. A power loss may lose
  * the last writes (and, if both slots were being written back, the station); STATE_FSYNC=true syncs each write
  * before it counts as done, at the cost of a disk flush per block.
  */
 export class DiskStationStore implements StationStore {
+  /** One process owns the directory (its threads own disjoint shards of it). */
+  readonly shared = false;
   private readonly stationsDir: string;
   private readonly historyDir: string;
   /** Sequence number of the latest record per station file key (known once the station was loaded). */
@@ -85,11 +91,27 @@ export class DiskStationStore implements StationStore {
     return summaries;
   }
 
-  async load(id: string): Promise<StationRecord | undefined> {
-    return this.readSlots(stationKey(id));
+  async load(id: string): Promise<StoredStation | undefined> {
+    const key = stationKey(id);
+    const record = await this.readSlots(key);
+    return record && { record, version: this.slotSeq.get(key) ?? 0 };
   }
 
-  async save(record: StationRecord): Promise<void> {
+  async version(id: string): Promise<number> {
+    const key = stationKey(id);
+    if (!this.slotSeq.has(key)) await this.readSlots(key);
+    return this.slotSeq.get(key) ?? 0;
+  }
+
+  async commit({ record, expectedVersion, history, outbox }: StationCommit): Promise<number | 'conflict'> {
+    await this.init();
+    if ((await this.version(record.id)) !== expectedVersion) return 'conflict';
+    await this.appendHistory(record.id, history);
+    return this.save(outbox.length > 0 ? { ...record, outbox: [...record.outbox, ...outbox] } : record);
+  }
+
+  /** Replaces the station's record atomically; answers its sequence number. */
+  async save(record: StationRecord): Promise<number> {
     await this.init();
     const key = stationKey(record.id);
     // The slot to spare is the latest VALID one, which only a full read tells (the newer may be torn).
@@ -111,8 +133,13 @@ export class DiskStationStore implements StationStore {
     head.writeUInt32LE(crc32(body), 24);
     await this.files.write(join(this.stationsDir, `${key}.${seq % 2}`), [head, body], 0, this.options.fsync);
     this.slotSeq.set(key, seq);
+    return seq;
   }
 
+  /**
+   * Appends history entries (numbered consecutively from `entries[0].n`). Entries numbered at or after that first
+   * number that are already stored were never committed (a crash between append and save) and are discarded.
+   */
   async appendHistory(id: string, entries: readonly HistoryEntry[]): Promise<void> {
     const first = entries[0];
     if (!first) return;

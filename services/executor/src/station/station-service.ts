@@ -3,13 +3,14 @@ import type { FastifyBaseLogger as Logger } from 'fastify';
 import { type BlockResult, detectStationStream } from '../detection/detect-station-stream.js';
 import type { DetectionBlock } from '../detection/detection-block.js';
 import { type DetectorBackend, initializeStation } from '../detection/initialize-station.js';
-import { stateNotReady, stateWriteFailed, stationNotInitialized } from '../errors.js';
+import { stateNotReady, stateUnavailable, stateWriteFailed, stationNotInitialized } from '../errors.js';
 import { admitBlock, type DeliveryBounds, type RefusedBlocks } from '../outbox/delivery-bounds.js';
 import type { OutboxDispatcher, OutboxSource } from '../outbox/outbox-dispatcher.js';
 import { PendingDeliveries } from '../outbox/pending-deliveries.js';
 import { KeyedSerialQueue } from './keyed-serial-queue.js';
 import {
   fromRecord,
+  type HistoryEntry,
   type OutboxEntry,
   type Station,
   type StationSummary,
@@ -20,16 +21,25 @@ import { noDeliveries, type StationStats } from './station-stats.js';
 import type { HistoryPage, StationStore } from './station-store.js';
 import { type BlockOutcome, describeStation, type StationDescription, type Stations } from './stations.js';
 
+/** Where a block's outbox entries go once committed; without a sink no outbox entries are made. */
+export type OutboxSink =
+  /**
+   * Entries stay in the station (and its record) until this dispatcher, made for the service it reads from, has
+   * delivered them. Owned: closed with the service.
+   */
+  | { kind: 'dispatcher'; dispatcher: (source: OutboxSource) => OutboxDispatcher }
+  /** The store's commit appends them to an outbox shared by every executor (a Redis stream), delivered elsewhere. */
+  | { kind: 'store' };
+
+/** A change is applied again after a conflict at most this many times in a row, then answered 503. */
+export const MAX_COMMIT_ATTEMPTS = 8;
+
 export interface StationServiceOptions {
   /** Owned: closed with the service. */
   store: StationStore;
   backend: DetectorBackend;
   logger: Logger;
-  /**
-   * The dispatcher that delivers the outbox to a data server, made for the service it reads from; without one no
-   * outbox entries are made. Owned: closed with the service.
-   */
-  dispatcher?: (source: OutboxSource) => OutboxDispatcher;
+  outbox?: OutboxSink;
   /** With a dispatcher: beyond these undelivered entries, blocks are refused before they are applied. */
   bounds?: DeliveryBounds;
   /** How long delivered entries may wait before their removal is written (unless a block writes it first). */
@@ -45,6 +55,8 @@ export interface StationServiceOptions {
  * used dropped first, and only when idle: nothing queued for it, its state written, nothing left to deliver. Every
  * change is persisted through the StationStore before it is answered, so a dropped station loses nothing.
  * Requests for one station run one at a time in arrival order; stations run in parallel.
+ * A change is committed only if the store still holds the version it was applied to; otherwise (a shared store,
+ * another executor committed first) the station is reloaded and the change applied again to the newest state.
  */
 export class StationService implements Stations, OutboxSource {
   /** Every station. */
@@ -64,7 +76,7 @@ export class StationService implements Stations, OutboxSource {
 
   constructor(private readonly options: StationServiceOptions) {
     this.now = options.now ?? (() => new Date());
-    this.dispatcher = options.dispatcher?.(this);
+    this.dispatcher = options.outbox?.kind === 'dispatcher' ? options.outbox.dispatcher(this) : undefined;
   }
 
   get ready(): boolean {
@@ -127,43 +139,50 @@ export class StationService implements Stations, OutboxSource {
   async initialize(id: string, variables: ReadonlyMap<string, StreamDetectorOptions>): Promise<void> {
     await this.whenLoaded();
     await this.queue.run(id, async () => {
-      const current = await this.residentStation(id);
-      const station = initializeStation(current, id, variables, this.options.backend, this.now());
-      await this.commit(station, async () => {
-        await this.options.store.save(toRecord(station));
-      });
+      for (let attempt = 1; ; attempt++) {
+        const current = await this.residentStation(id);
+        // A station the store holds but could not restore is replaced at the version it holds.
+        const version = current?.version ?? (await this.read(id, () => this.options.store.version(id)));
+        const station = initializeStation(current, id, variables, this.options.backend, this.now());
+        station.version = version;
+        if (await this.commit(station, [], [], attempt)) return;
+      }
     });
   }
 
-  /** Applies one block and persists state, outbox entries and history before resolving. */
+  /**
+   * Applies one block and persists state, outbox entries and history before resolving. After a conflict the block
+   * is applied again to the newest state: samples another executor already applied are then stale and skipped.
+   */
   async detect({ id, samples }: DetectionBlock): Promise<BlockOutcome> {
     await this.whenLoaded();
     return this.queue.run(id, async () => {
-      const station = await this.residentStation(id);
-      if (!station) throw stationNotInitialized(id);
-      // Refused before anything changes: the client re-sends the same block later.
-      const bounds = this.dispatcher && this.options.bounds;
-      if (bounds)
-        admitBlock(bounds, this.refused, this.pending.total, { id, pending: station.outbox.length });
-      const result = detectStationStream(station, samples);
-      station.updatedAt = this.now().toISOString();
-      const entries = this.dispatcher ? this.outboxEntries(station, result) : [];
-      await this.commit(station, async () => {
-        await this.options.store.appendHistory(id, result.history);
-        await this.options.store.save(toRecord(station, entries));
-      });
-      if (entries.length > 0) {
-        station.outbox.push(...entries);
-        this.pending.set(id, station.outbox.length);
-        this.dispatcher?.notify(id);
+      for (let attempt = 1; ; attempt++) {
+        const station = await this.residentStation(id);
+        if (!station) throw stationNotInitialized(id);
+        // Refused before anything changes: the client re-sends the same block later.
+        const bounds = this.dispatcher && this.options.bounds;
+        if (bounds)
+          admitBlock(bounds, this.refused, this.pending.total, { id, pending: station.outbox.length });
+        const result = detectStationStream(station, samples);
+        station.updatedAt = this.now().toISOString();
+        const entries = this.options.outbox ? this.outboxEntries(station, result) : [];
+        if (!(await this.commit(station, result.history, entries, attempt))) continue;
+        if (this.dispatcher && entries.length > 0) {
+          station.outbox.push(...entries);
+          this.pending.set(id, station.outbox.length);
+          this.dispatcher.notify(id);
+        }
+        return { outliers: result.outliers, skipped: result.skipped };
       }
-      return { outliers: result.outliers, skipped: result.skipped };
     });
   }
 
-  /** Summaries of every station, in first-seen order. */
+  /** Summaries of every station: in first-seen order, or as a shared store lists them. */
   async list(): Promise<StationSummary[]> {
-    return [...this.index.values()];
+    await this.whenLoaded();
+    if (!this.options.store.shared) return [...this.index.values()];
+    return this.read('(index)', () => this.options.store.loadIndex());
   }
 
   async describe(id: string): Promise<StationDescription | undefined> {
@@ -171,18 +190,27 @@ export class StationService implements Stations, OutboxSource {
     return station && describeStation(station);
   }
 
-  /** A station with its detectors (restored if needed), after the requests queued before this call. */
+  /**
+   * A station with its detectors (restored if needed), after the requests queued before this call; from a shared
+   * store, the newest committed state (a station in memory is reloaded when another executor changed it).
+   */
   async get(id: string): Promise<Station | undefined> {
     await this.whenLoaded();
-    if (!this.index.has(id)) return undefined;
-    return this.queue.run(id, () => this.residentStation(id));
+    const { store } = this.options;
+    if (!store.shared && !this.index.has(id)) return undefined;
+    return this.queue.run(id, async () => {
+      const cached = store.shared ? this.resident.get(id) : undefined;
+      if (cached && (await this.read(id, () => store.version(id))) !== cached.version)
+        this.resident.delete(id);
+      return this.residentStation(id);
+    });
   }
 
   async history(id: string, cursor: number, limit: number): Promise<HistoryPage | undefined> {
     // The committed history length comes from the restored station (a summary may be one torn write ahead).
     const station = await this.get(id);
     if (!station) return undefined;
-    return this.options.store.readHistory(id, cursor, limit, station.historyNext);
+    return this.read(id, () => this.options.store.readHistory(id, cursor, limit, station.historyNext));
   }
 
   /** The oldest undelivered entry of a station (stations with entries stay in memory). */
@@ -241,13 +269,14 @@ export class StationService implements Stations, OutboxSource {
   private async residentStation(id: string): Promise<Station | undefined> {
     const current = this.resident.get(id);
     if (current) return current;
-    if (!this.index.has(id)) return undefined;
-    const record = await this.options.store.load(id);
+    // Another executor may have created a station this one never saw: only the shared store knows.
+    if (!this.options.store.shared && !this.index.has(id)) return undefined;
+    const stored = await this.read(id, () => this.options.store.load(id));
     let station: Station | undefined;
     try {
       station =
-        record &&
-        fromRecord(record, this.options.backend.restore, (variable, v, error) =>
+        stored &&
+        fromRecord(stored, this.options.backend.restore, (variable, v, error) =>
           this.restart(id, variable, v, error),
         );
     } catch (err) {
@@ -269,25 +298,60 @@ export class StationService implements Stations, OutboxSource {
     return station;
   }
 
+  /** A read of the store; its failure (a store that cannot be reached) answers 503, the request was not at fault. */
+  private async read<T>(id: string, read: () => Promise<T>): Promise<T> {
+    try {
+      return await read();
+    } catch (err) {
+      this.options.logger.error({ err, station: id }, 'station state could not be read');
+      throw stateUnavailable();
+    }
+  }
+
   /**
-   * Runs a write of `station`. On failure the station is dropped from memory, so memory never runs ahead of disk:
-   * its next use restores it from the store (a re-sent block is then processed again instead of being skipped).
+   * Commits `station` with the history and outbox entries of its change, if the store still holds the version it
+   * was applied to; false on a conflict. On a conflict or a failure the station is dropped from memory, so memory
+   * never runs ahead of the store: its next use restores the stored state (after a failure, a re-sent block is
+   * then processed again instead of being skipped). `attempt`: how many times this change was applied.
    */
-  private async commit(station: Station, write: () => Promise<void>): Promise<void> {
+  private async commit(
+    station: Station,
+    history: readonly HistoryEntry[],
+    outbox: readonly OutboxEntry[],
+    attempt: number,
+  ): Promise<boolean> {
     const id = station.id;
     this.dirty.delete(id);
+    let version: number | 'conflict';
     try {
-      await write();
+      const record = toRecord(station);
+      version = await this.options.store.commit({
+        record,
+        expectedVersion: station.version,
+        history,
+        outbox,
+      });
     } catch (err) {
       this.options.logger.error({ err, station: id }, 'station state write failed; dropped from memory');
       this.resident.delete(id);
       throw stateWriteFailed(id);
     }
+    if (version === 'conflict') {
+      this.resident.delete(id);
+      this.options.logger.debug(
+        { station: id, attempt },
+        'station changed by another executor; applied again',
+      );
+      if (attempt >= MAX_COMMIT_ATTEMPTS) throw stateWriteFailed(id);
+      return false;
+    }
+    station.version = version;
     // Most recently used last.
     this.resident.delete(id);
     this.resident.set(id, station);
     this.index.set(id, summarize(station));
     this.evictIdle();
+    return true;
   }
 
   /** Drops least recently used idle stations beyond `maxResident` (their state is on disk). */
@@ -332,7 +396,17 @@ export class StationService implements Stations, OutboxSource {
           .run(id, async () => {
             const station = this.resident.get(id);
             if (!station) return;
-            await this.options.store.save(toRecord(station));
+            // Kept in memory whatever happens: its deliveries go on from there.
+            const record = toRecord(station);
+            const version = await this.options.store.commit({
+              record,
+              expectedVersion: station.version,
+              history: [],
+              outbox: [],
+            });
+            // Only a store that holds the outbox in the record has deliveries to write: one process owns it.
+            if (version === 'conflict') throw new Error('station changed by another process');
+            station.version = version;
             this.index.set(id, summarize(station));
           })
           .catch((err: unknown) => {

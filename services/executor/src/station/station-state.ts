@@ -4,6 +4,7 @@ import type {
   StreamDetectorOptions,
   StreamDetectorState,
 } from '@outliers/core';
+import type { StoredStation } from './station-store.js';
 
 /** Live state of one variable of one station. */
 export interface VariableState {
@@ -51,6 +52,8 @@ export interface Station {
   nextEntrySeq: number;
   /** Number of the next outlier-history entry; entries numbered from here on were never committed. */
   historyNext: number;
+  /** The store's version of the record this station was restored from or last committed as (0: none stored). */
+  version: number;
 }
 
 /** What is known of one flagged sample besides its date. */
@@ -115,7 +118,7 @@ export function summaryOf(record: StationRecord): StationSummary {
 /** Restores a detector from its serialised state (the registry of @outliers/core). */
 export type RestoreDetector = (state: StreamDetectorState) => StreamDetector;
 
-export function toRecord(station: Station, extraOutbox: readonly OutboxEntry[] = []): StationRecord {
+export function toRecord(station: Station): StationRecord {
   // No prototype: a variable may be called `__proto__`.
   const variables: Record<string, VariableRecord> = Object.create(null);
   for (const [name, v] of station.variables) {
@@ -131,7 +134,7 @@ export function toRecord(station: Station, extraOutbox: readonly OutboxEntry[] =
     unknown: station.unknown,
     nextEntrySeq: station.nextEntrySeq,
     historyNext: station.historyNext,
-    outbox: extraOutbox.length > 0 ? [...station.outbox, ...extraOutbox] : station.outbox,
+    outbox: station.outbox,
     variables,
   };
 }
@@ -143,7 +146,7 @@ export function toRecord(station: Station, extraOutbox: readonly OutboxEntry[] =
 export type RestartDetector = (variable: string, record: VariableRecord, error: unknown) => StreamDetector;
 
 export function fromRecord(
-  record: StationRecord,
+  { record, version }: StoredStation,
   restore: RestoreDetector,
   restart?: RestartDetector,
 ): Station {
@@ -170,5 +173,6 @@ export function fromRecord(
     historyNext: record.historyNext,
     outbox: record.outbox,
     variables,
+    version,
   };
 }

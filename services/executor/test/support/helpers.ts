@@ -8,6 +8,7 @@ import pino from 'pino';
 import { afterEach, expect } from 'vitest';
 import { type AppDeps, buildApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
+import type { StationRecord } from '../../src/station/station-state.js';
 import { thresholdDetectors } from './threshold-detector.js';
 
 export async function tempDir(): Promise<{ path: string; remove: () => Promise<void> }> {
@@ -161,4 +162,38 @@ export function block(
     return form === 'nested' ? { timestamp, values: vals } : { timestamp, ...vals };
   });
   return { id_estacio: station, numero_mostres: mostres.length, mostres };
+}
+
+/** POSTs /initialize for each station with `variables` and expects each to be accepted. */
+export async function initializeStations(
+  app: FastifyInstance,
+  stations: readonly string[],
+  variables: Record<string, unknown> = { v: 8 },
+): Promise<void> {
+  for (const id of stations) {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/initialize',
+      payload: { id_estacio: id, variables },
+    });
+    expect(res.statusCode).toBe(200);
+  }
+}
+
+/** A station record with no variables (the stores' tests): `fields` override the defaults. */
+export function stationRecord(id: string, fields: Partial<StationRecord> = {}): StationRecord {
+  return {
+    formatVersion: 1,
+    id,
+    epoch: 'e',
+    createdAt: 't',
+    updatedAt: 't',
+    blocks: 0,
+    unknown: 0,
+    nextEntrySeq: 0,
+    historyNext: 0,
+    outbox: [],
+    variables: {},
+    ...fields,
+  };
 }

@@ -14,6 +14,7 @@ import metricsPlugin from './plugins/metrics.js';
 import modelStorePlugin from './plugins/model-store.js';
 import rateLimitsPlugin from './plugins/rate-limits.js';
 import stationServicePlugin from './plugins/station-service.js';
+import streamOutboxPlugin from './plugins/stream-outbox.js';
 import swaggerPlugin from './plugins/swagger.js';
 import druidQueryRoutes from './routes/druid-query.js';
 import healthRoutes from './routes/health.js';
@@ -75,6 +76,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(accessControlPlugin, { keys });
   // Application decorators
   await app.register(stationServicePlugin, { config, ...detectors });
+  await app.register(streamOutboxPlugin, { config });
   await app.register(modelStorePlugin, { config, ...(deps.modelStore ? { store: deps.modelStore } : {}) });
   await app.register(druidClientPlugin, { config, ...(deps.druid ? { client: deps.druid } : {}) });
   await app.register(metricsPlugin);

@@ -35,7 +35,8 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
   // Every 503 is temporary (state loading or unreachable, shutting down, a delivery backlog): tell clients when to
   // try again; a refusal that knows how long it lasts says so.
   if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
-  else if (answer.statusCode === 503 && !reply.hasHeader('retry-after')) reply.header('retry-after', RETRY_AFTER_S);
+  else if (answer.statusCode === 503 && !reply.hasHeader('retry-after'))
+    reply.header('retry-after', RETRY_AFTER_S);
   return reply.code(answer.statusCode).send(answer.body);
 }
 

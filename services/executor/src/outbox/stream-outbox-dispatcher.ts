@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
+import type { DeliveryCounts } from '../station/station-stats.js';
 import { OutboxDelivery, type OutboxDeliveryOptions } from './outbox-delivery.js';
 import { fromStreamFields, type StreamedOutboxEntry } from './outbox-stream-entry.js';
 import { markField, OutboxStreamGroup, type RawStreamEntry } from './outbox-stream-group.js';
@@ -147,6 +148,11 @@ export class StreamOutboxDispatcher {
    * Stops (once; later calls wait for the first). Redis calls in flight are awaited: with a client that queues
    * commands through an outage (as one made from a URL does), until Redis is back or the server's shutdown timeout.
    */
+  /** Delivery outcomes of this executor's share so far (GET /metrics). */
+  get counts(): DeliveryCounts {
+    return this.delivery.counts;
+  }
+
   close(): Promise<void> {
     this.closed ??= this.shutdown();
     return this.closed;

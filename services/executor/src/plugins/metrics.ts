@@ -27,7 +27,11 @@ export default fp(
       // Served below, from this app's registry and with a schema (the plugin's own route reads the global one).
       endpoint: null,
     });
-    stationMetrics(registry, () => fastify.stations.stats());
+    stationMetrics(registry, async () => {
+      const stats = await fastify.stations.stats();
+      // In cluster mode the stations only append to the stream; this process's stream dispatcher delivers.
+      return fastify.streamOutbox ? { ...stats, deliveries: { ...fastify.streamOutbox.counts } } : stats;
+    });
     fastify.get(
       '/metrics',
       {
@@ -45,7 +49,7 @@ export default fp(
       async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()),
     );
   },
-  { name: 'metrics', dependencies: ['station-service'] },
+  { name: 'metrics', dependencies: ['station-service', 'stream-outbox'] },
 );
 
 /** The stations' gauges and counters, from one `read()` per scrape (collect functions run together). */

@@ -250,8 +250,7 @@ async function throughput(backend: Backend, store: Store): Promise<void> {
   try {
     if (WARMUP_SECONDS > 0) await run(target, WARMUP_SECONDS);
     const r = await run(target, SECONDS);
-    // The Redis store appends deliveries to its stream, which the executor does not deliver from yet.
-    const caughtUp = store === 'disk' ? await deliveriesCaughtUpSeconds(target) : undefined;
+    const caughtUp = await deliveriesCaughtUpSeconds(target);
     const stations = (await (await fetch(`${target.url}/stations?limit=10`)).json()) as { total: number };
     const detail = (await (await fetch(`${target.url}/stations/station_0`)).json()) as {
       variables: Record<string, { stale: number; samples: number }>;

@@ -60,3 +60,8 @@ export const rateLimited = createError(
   429,
   (max: number, after: string) => `more than ${max} requests in the rate-limit window; retry in ${after}`,
 );
+export const bodyTooLarge = createError(
+  'EXECUTOR_BODY_TOO_LARGE',
+  400,
+  (key: string, limit: number) => `body: larger than the body limit (${key} = ${limit} bytes)`,
+);

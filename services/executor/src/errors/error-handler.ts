@@ -1,5 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { BodyLimitKey } from '../config.js';
 import { predictionFailed } from '../detection/metric-errors.js';
+import { bodyTooLarge } from '../errors.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -8,6 +10,8 @@ declare module 'fastify' {
      * traffic reference's shape); by default the station API's `{status, code, message}`.
      */
     errorReply?: 'metric';
+    /** The configuration key of the route's bodyLimit, named when a body is over it (default BODY_LIMIT). */
+    bodyLimitKey?: BodyLimitKey;
   }
 }
 
@@ -21,7 +25,8 @@ interface ErrorAnswer {
  * logged with the request (and the cause, when an error wraps one) and answered without internals. The route's
  * `errorReply` config picks the body's shape.
  */
-export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+export function errorHandler(raised: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const error = raised.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? overLimit(request) : raised;
   const statusCode = statusOf(error, request);
   if (statusCode >= 500) request.log.error({ err: error }, 'request failed');
   else request.log.info({ err: error }, 'rejected request');
@@ -30,6 +35,12 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
       ? metricAnswer(error, statusCode)
       : stationAnswer(error, statusCode);
   return reply.code(answer.statusCode).send(answer.body);
+}
+
+/** Fastify's refusal of a body over the route's limit, as a 400 naming the limit (`body: … (KEY = n bytes)`). */
+function overLimit(request: FastifyRequest): FastifyError {
+  const { bodyLimit, config } = request.routeOptions;
+  return bodyTooLarge(config.bodyLimitKey ?? 'BODY_LIMIT', bodyLimit) as FastifyError;
 }
 
 function statusOf(error: FastifyError, request: FastifyRequest): number {
@@ -48,8 +59,7 @@ function stationAnswer(error: FastifyError, statusCode: number): ErrorAnswer {
     return { statusCode: 404, body: { status: 'Station not initialized' } };
   }
   let message = error.message;
-  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') message = `body: ${message}`;
-  else if (statusCode >= 500 && statusCode !== 503) message = 'Internal error';
+  if (statusCode >= 500 && statusCode !== 503) message = 'Internal error';
   return { statusCode, body: { status: reasonOf(statusCode), code: error.code, message } };
 }
 

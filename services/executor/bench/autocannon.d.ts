@@ -10,6 +10,8 @@ declare module 'autocannon' {
     url: string;
     method?: string;
     connections?: number;
+    /** Requests per second over all connections (the soak's targets). */
+    overallRate?: number;
     duration?: number;
     headers?: Record<string, string>;
     /** A fixed body: the request is built once (setupRequest rebuilds it, body included, every time). */

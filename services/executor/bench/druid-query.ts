@@ -25,6 +25,7 @@ import { DiskModelStore } from '@outliers/model-store';
 import autocannon from 'autocannon';
 import { type MetricWork, runMetricWork } from '../src/detection/metric-work.js';
 import { builtEntry, cpuSeconds, startExecutor } from './executor-process.js';
+import { base64Data, druidAnswer, FORM, formBody, ROWS, row } from './metric-requests.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
@@ -35,37 +36,6 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
 /** Alternating runs per executor and scenario when comparing with BENCH_BASELINE. */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
-const ROWS = 1440;
-const MINUTE = 60_000;
-
-/** One minute of traffic: daily cycle plus deterministic noise, and a spike every 500 minutes. */
-function row(i: number): MetricRow {
-  const time = Date.UTC(2024, 4, 6) + i * MINUTE;
-  const daily = 1.5 + Math.sin((2 * Math.PI * (i % 1440)) / 1440);
-  const x = Math.sin(i * 12.9898) * 43758.5453;
-  const noise = 1 + 0.05 * (x - Math.floor(x) - 0.5);
-  const bytes = 2e6 * daily * noise * (i % 500 === 250 ? 8 : 1);
-  return {
-    time,
-    values: {
-      bytes: Math.round(bytes),
-      pkts: Math.round(bytes / 900),
-      clients: 30 * daily + 3,
-      flows: Math.round(bytes / 4e4),
-    },
-  };
-}
-
-/** A Druid timeseries response of the rows, as Druid writes it. */
-function druidAnswer(rows: MetricRow[]): string {
-  return JSON.stringify(rows.map((r) => ({ timestamp: new Date(r.time).toISOString(), result: r.values })));
-}
-
-/** The `data` field of a form request: base64 of a Druid timeseries response. */
-function base64Data(rows: MetricRow[]): string {
-  return Buffer.from(druidAnswer(rows)).toString('base64');
-}
-
 /** A form request with only a `query` (base64 of a Druid timeseries query for the day of the rows). */
 function queryBody(): string {
   const query = {
@@ -78,19 +48,11 @@ function queryBody(): string {
   return new URLSearchParams({ query: Buffer.from(JSON.stringify(query)).toString('base64') }).toString();
 }
 
-function formBody(rows: MetricRow[], model?: string): string {
-  const fields: Record<string, string> = { data: base64Data(rows) };
-  if (model) fields.model = Buffer.from(model).toString('base64');
-  return new URLSearchParams(fields).toString();
-}
-
 /** The same request as a JSON body with `data` as a JSON value (no base64, no percent-encoding). */
 function jsonBody(rows: MetricRow[], model?: string): string {
   const data = rows.map((r) => ({ timestamp: new Date(r.time).toISOString(), result: r.values }));
   return JSON.stringify(model ? { data, model } : { data });
 }
-
-const FORM = 'application/x-www-form-urlencoded';
 
 interface Scenario {
   key: string;

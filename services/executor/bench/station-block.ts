@@ -31,7 +31,7 @@ const { loadConfig } = await built<typeof import('../src/config.js')>('config.js
 const { coreDetectorBackend } = await built<typeof import('../src/detection/core-detector-backend.js')>(
   'detection/core-detector-backend.js',
 );
-const { DetectionBlock, readDetectionBlock } = await built<
+const { DetectionBlock, detectionBlockReader } = await built<
   typeof import('../src/detection/detection-block.js')
 >('detection/detection-block.js');
 const { createLogger } = await built<typeof import('../src/logger.js')>('logger.js');
@@ -75,7 +75,8 @@ async function blockCost(store: Store) {
       const redisUs = redis ? ((cpuSeconds(redis.pid) - redisBefore) * 1e6) / blocks : undefined;
       return { cpuUs: Math.round(cpu / blocks), wallUs: Math.round((wall * 1000) / blocks), redisUs };
     };
-    const apply = (text: string) => service.detect(new DetectionBlock(text));
+    const readDetectionBlock = detectionBlockReader(config);
+    const apply = (text: string) => service.detect(new DetectionBlock(text, readDetectionBlock));
     await measure(0, WARMUP_BLOCKS, apply);
     const read = await measure(WARMUP_BLOCKS, WARMUP_BLOCKS + BLOCKS, async (text) =>
       readDetectionBlock(text),

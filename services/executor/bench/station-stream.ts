@@ -14,14 +14,17 @@
  *   this build against that one, side by side, loaded in turn (see `compare`); BENCH_BASELINE=. with
  *   BENCH_BASELINE_NODE_ARGS compares node flags on this build.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RedisServer, randomPrefix, startRedis } from '@outliers/test-servers';
 import autocannon from 'autocannon';
 import { builtEntry, cpuSeconds, rssMiB, startExecutor } from './executor-process.js';
-import { BLOCK, detectionBody, VARIABLES } from './station-bodies.js';
+import { BLOCK, VARIABLES } from './station-bodies.js';
+import { feed, initialize, RoundRobinBlocks, startReceiver, stop } from './station-load.js';
+
+type Backend = 'core' | 'stand-in';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 /** Alternating runs per executor when comparing with BENCH_BASELINE. */
@@ -39,71 +42,8 @@ const MEMORY_STATIONS = Number(process.env.BENCH_MEMORY_STATIONS ?? 10_000);
 /** Request bodies made ahead per second of the run: above any rate measured here. */
 const PREPARED_PER_SECOND = 1500;
 
-/**
- * The data server: its own process, as in production (in the benchmark's process it shared an event loop with
- * autocannon and fell behind, which measured the benchmark, not the executor). GET /count tells how many POSTs.
- */
-const RECEIVER = `
-  import { createServer } from 'node:http';
-  let received = 0;
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      if (req.method === 'GET') return res.end(String(received));
-      received++;
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
-    });
-  });
-  server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port + '\\n'));
-`;
-
-async function startReceiver(): Promise<{
-  url: string;
-  count: () => Promise<number>;
-  close: () => Promise<void>;
-}> {
-  const child = spawn(process.execPath, ['--input-type=module', '-e', RECEIVER], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const port = await new Promise<string>((resolve) =>
-    child.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim())),
-  );
-  const url = `http://127.0.0.1:${port}`;
-  return {
-    url,
-    count: async () => Number(await (await fetch(`${url}/count`)).text()),
-    close: () => stop(child),
-  };
-}
-
-type Backend = 'core' | 'stand-in';
 /** Where the executor keeps station state: STATE_DIR, or REDIS_URL (a redis-server of the benchmark's own). */
 type Store = 'disk' | 'redis';
-
-async function post(url: string, path: string, body: string): Promise<void> {
-  const res = await fetch(`${url}${path}`, {
-    method: 'POST',
-    body,
-    headers: { 'content-type': 'application/json' },
-  });
-  if (res.status !== 200) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-}
-
-async function initialize(url: string, stations: number): Promise<void> {
-  const variables = Object.fromEntries(VARIABLES.map((v) => [v, 64]));
-  for (let s = 0; s < stations; s += 50) {
-    await Promise.all(
-      Array.from({ length: Math.min(50, stations - s) }, (_, k) =>
-        post(url, '/initialize', JSON.stringify({ id_estacio: `station_${s + k}`, variables })),
-      ),
-    );
-  }
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
-}
 
 /** An executor under load, with its own data server, state and stream positions. */
 interface Target {
@@ -114,9 +54,8 @@ interface Target {
   stateDir: string;
   /** The Redis of the Redis store. */
   redis?: RedisServer;
-  /** Next block index per station, and the station of the next body (round robin). */
-  next: number[];
-  turn: number;
+  /** The next bodies (round robin over the stations). */
+  blocksToSend: RoundRobinBlocks;
   /** Blocks answered 200, each one validate delivery (fed, warm-up and measured). */
   blocks: number;
 }
@@ -161,22 +100,19 @@ async function startTarget(
     receiver,
     stateDir,
     ...(redis ? { redis } : {}),
-    next: [],
-    turn: 0,
+    blocksToSend: new RoundRobinBlocks(STATIONS, 1),
     blocks: 0,
   };
   await initialize(url, STATIONS);
   // Steady state, as a long-running executor sees it: every station's files opened once and its detectors warm
   // (a first block also creates the station's history file).
   await feed(url, 0, STATIONS);
-  target.next = new Array<number>(STATIONS).fill(1);
   target.blocks = STATIONS;
   return target;
 }
 
 function nextBody(target: Target): string {
-  const station = target.turn++ % STATIONS;
-  return detectionBody(station, target.next[station]!++);
+  return target.blocksToSend.body();
 }
 
 /** Loads `target` for `seconds`. */
@@ -351,24 +287,13 @@ async function compare(baselineDir: string): Promise<void> {
   }
 }
 
-/** One /detection block (number `blockIndex`) to each of the first `stations` stations, 50 at a time. */
-async function feed(url: string, blockIndex: number, stations = MEMORY_STATIONS): Promise<void> {
-  for (let s = 0; s < stations; s += 50) {
-    await Promise.all(
-      Array.from({ length: Math.min(50, stations - s) }, (_, k) =>
-        post(url, '/detection', detectionBody(s + k, blockIndex)),
-      ),
-    );
-  }
-}
-
 async function memory(): Promise<void> {
   const stateDir = await mkdtemp(join(tmpdir(), 'executor-bench-mem-'));
   let { child, url } = await startExecutor({ STATE_DIR: stateDir });
   try {
     await initialize(url, MEMORY_STATIONS);
     const initialised = rssMiB(child.pid!);
-    await feed(url, 0);
+    await feed(url, 0, MEMORY_STATIONS);
     const fed = rssMiB(child.pid!);
     await stop(child);
     const t0 = performance.now();
@@ -377,7 +302,7 @@ async function memory(): Promise<void> {
     const afterRestart = rssMiB(child.pid!);
     // Second block each: every station restored from disk on first use.
     const t1 = performance.now();
-    await feed(url, 1);
+    await feed(url, 1, MEMORY_STATIONS);
     const secondBlockSeconds = (performance.now() - t1) / 1000;
     console.log(
       JSON.stringify(

@@ -4,7 +4,7 @@ import type { ModelStore } from '@outliers/model-store';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { parseApiKeys } from './access/api-keys.js';
-import type { Config } from './config.js';
+import { bodyLimitOf, type Config } from './config.js';
 import { errorHandler } from './errors/error-handler.js';
 import accessControlPlugin from './plugins/access-control.js';
 import connectionDrainPlugin from './plugins/connection-drain.js';
@@ -20,7 +20,7 @@ import druidQueryRoutes from './routes/druid-query.js';
 import healthRoutes from './routes/health.js';
 import stationStreamRoutes from './routes/station-stream.js';
 import stationsRoutes from './routes/stations.js';
-import { MAX_ID_PARAM_LENGTH } from './schemas/common.js';
+import { maxIdParamLength } from './schemas/common.js';
 import { validatorCompiler } from './schemas/validator-compiler.js';
 
 /** How often request and header timeouts are checked (ms). */
@@ -48,7 +48,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: config.BODY_LIMIT,
-    routerOptions: { maxParamLength: MAX_ID_PARAM_LENGTH },
+    routerOptions: { maxParamLength: maxIdParamLength(config) },
     requestTimeout: config.REQUEST_TIMEOUT_MS,
     connectionTimeout: config.IDLE_TIMEOUT_MS,
     http: {
@@ -82,8 +82,12 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(metricsPlugin);
   // Routes
   await app.register(healthRoutes, { config });
-  await app.register(stationStreamRoutes, detectors);
-  await app.register(stationsRoutes);
+  await app.register(stationStreamRoutes, {
+    ...detectors,
+    limits: config,
+    bodyLimit: bodyLimitOf(config, 'BODY_LIMIT_STATION'),
+  });
+  await app.register(stationsRoutes, { limits: config });
   await app.register(druidQueryRoutes, { config });
 
   return app as unknown as FastifyInstance;

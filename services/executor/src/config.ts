@@ -53,8 +53,26 @@ export const ConfigSchema = Type.Object({
   HEADERS_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 10000 }),
   /** A connection that sends and receives nothing for this long is closed. */
   IDLE_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 60000 }),
-  /** Request body limit in bytes; larger bodies get 400. */
+  /** Request body limit in bytes of routes without their own (below); larger bodies get 400. */
   BODY_LIMIT: Type.Integer({ minimum: 1024, default: 4 * 1024 * 1024 }),
+  /** Body limit of /initialize and /detection (JSON); unset: BODY_LIMIT. */
+  BODY_LIMIT_STATION: Type.Optional(Type.Integer({ minimum: 1024 })),
+  /** Body limit of the metric routes' form and JSON bodies; unset: BODY_LIMIT. */
+  BODY_LIMIT_METRIC: Type.Optional(Type.Integer({ minimum: 1024 })),
+  /** Limit of a multipart body (declared length) and of each of its fields on the metric routes; unset: BODY_LIMIT. */
+  BODY_LIMIT_MULTIPART: Type.Optional(Type.Integer({ minimum: 1024 })),
+  /**
+   * Longest station id, in UTF-16 code units (ids are free text, hashed for file names). The router refuses a
+   * longer URL parameter (414) before any schema sees it.
+   */
+  MAX_ID_LENGTH: Type.Integer({ minimum: 1, maximum: 65_536, default: 256 }),
+  /**
+   * Variables one /initialize may give a station (the contract's stations send a handful). Each costs a detector,
+   * state written per block and work per sample: without a bound, one station could stall its whole thread.
+   */
+  MAX_VARIABLES_PER_STATION: Type.Integer({ minimum: 1, default: 256 }),
+  /** Samples one /detection block may hold (a day of 15-minute samples is 96; the rest leaves room for backlogs). */
+  MAX_SAMPLES_PER_BLOCK: Type.Integer({ minimum: 1, default: 10_000 }),
   /** Data server base URL; without it outliers are only kept locally. */
   DATA_SERVER_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://' })),
   /** Timeout of one delivery attempt. */
@@ -161,6 +179,14 @@ export const ConfigSchema = Type.Object({
 });
 
 export type Config = Static<typeof ConfigSchema>;
+
+/** The keys of the routes' own body limits. */
+export type BodyLimitKey = 'BODY_LIMIT_STATION' | 'BODY_LIMIT_METRIC' | 'BODY_LIMIT_MULTIPART';
+
+/** A kind of route's body limit in bytes: its own key when set, else BODY_LIMIT. */
+export function bodyLimitOf(config: Config, key: BodyLimitKey): number {
+  return config[key] ?? config.BODY_LIMIT;
+}
 
 /** The process's open-file limit (`ulimit -n`), or undefined where it cannot be read. */
 function openFileLimit(): number | undefined {

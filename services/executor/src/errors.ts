@@ -90,3 +90,9 @@ export function deliveryBacklog(
 export class StartupError extends Error {
   override name = 'StartupError';
 }
+
+export const bodyTooLarge = createError(
+  'EXECUTOR_BODY_TOO_LARGE',
+  400,
+  (key: string, limit: number) => `body: larger than the body limit (${key} = ${limit} bytes)`,
+);

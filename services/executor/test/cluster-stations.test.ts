@@ -7,7 +7,8 @@ import { type RedisServer, randomPrefix, startRedis } from '@outliers/test-serve
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DetectionBlock } from '../src/detection/detection-block.js';
+import { loadConfig } from '../src/config.js';
+import { DetectionBlock, detectionBlockReader } from '../src/detection/detection-block.js';
 import { fromStreamFields, outboxStreamKey } from '../src/outbox/outbox-stream-entry.js';
 import { DiskStationStore } from '../src/station/disk-station-store.js';
 import { RedisStationStore } from '../src/station/redis-station-store.js';
@@ -96,11 +97,12 @@ async function diskService(): Promise<StationService> {
 }
 
 const STATIONS = ['a', 'b'];
+const readBlock = detectionBlockReader(loadConfig({}));
 const t = timestamps(72);
 /** Blocks of 6 against a window of 8: verdicts arrive in later blocks, so a lost or doubled state shows. */
 const blockOf = (id: string, k: number) => {
   const values = t.map((_, i) => ((i + id.length * 3 + k) % 7 === 3 ? 400 : 1)).slice(k * 6, k * 6 + 6);
-  return new DetectionBlock(JSON.stringify(block(id, t.slice(k * 6, k * 6 + 6), { v: values })));
+  return new DetectionBlock(JSON.stringify(block(id, t.slice(k * 6, k * 6 + 6), { v: values })), readBlock);
 };
 const BLOCKS = 12;
 

@@ -1,6 +1,6 @@
-import { connect, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { appPerTest } from './support/helpers.js';
+import { slowClient } from './support/slow-client.js';
 
 const { start } = appPerTest();
 
@@ -10,17 +10,9 @@ async function listen(env: Record<string, string>): Promise<number> {
   return (app.server.address() as { port: number }).port;
 }
 
-/** A connection that sends `text` and then nothing; resolves `closed` with the ms it stayed open. */
-function slowClient(port: number, text: string) {
-  const opened = performance.now();
-  const socket: Socket = connect(port, '127.0.0.1', () => socket.write(text));
-  socket.on('error', () => {});
-  socket.resume(); // read what the server answers (a 408), or 'close' never comes
-  const closed = new Promise<number>((resolve) =>
-    socket.on('close', () => resolve(performance.now() - opened)),
-  );
-  return { socket, closed };
-}
+/** How long each client stayed open (ms). */
+const lifetimes = (clients: ReturnType<typeof slowClient>[]) =>
+  Promise.all(clients.map(async (c) => (await c.ended).lifetimeMs));
 
 describe('slow and idle clients', () => {
   it('are closed once the request or header timeout passes, and /health answers meanwhile', async () => {
@@ -35,10 +27,10 @@ describe('slow and idle clients', () => {
     );
     const health = await fetch(`http://127.0.0.1:${port}/health`);
     expect(health.status).toBe(200);
-    const lifetimes = await Promise.all(clients.map((c) => c.closed));
+    const open = await lifetimes(clients);
     // The timeout, plus at most one check interval (1 s), plus scheduling.
-    expect(Math.max(...lifetimes)).toBeLessThan(3500);
-    expect(Math.min(...lifetimes)).toBeGreaterThanOrEqual(400);
+    expect(Math.max(...open)).toBeLessThan(3500);
+    expect(Math.min(...open)).toBeGreaterThanOrEqual(400);
   });
 
   it('beyond MAX_CONNECTIONS are closed at once, and the service answers again when they go', async () => {
@@ -46,12 +38,15 @@ describe('slow and idle clients', () => {
     const clients = Array.from({ length: 30 }, () => slowClient(port, ''));
     const early = await Promise.all(
       clients.map((c) =>
-        Promise.race([c.closed, new Promise<number>((r) => setTimeout(() => r(Infinity), 1000))]),
+        Promise.race([
+          c.ended.then((e) => e.lifetimeMs),
+          new Promise<number>((r) => setTimeout(() => r(Infinity), 1000)),
+        ]),
       ),
     );
     expect(early.filter(Number.isFinite)).toHaveLength(10);
     for (const c of clients) c.socket.destroy();
-    await Promise.all(clients.map((c) => c.closed));
+    await lifetimes(clients);
     expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
   });
 });

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../config.js';
 import { ExecutorError } from '../errors.js';
-import { DetectionBlock, readDetectionBlock, scanStationId } from './detection-block.js';
+import { DetectionBlock, detectionBlockReader, scanStationId } from './detection-block.js';
+
+const readDetectionBlock = detectionBlockReader(loadConfig({}));
 
 const sample = '{"timestamp":"2021-01-01 00:00:00","values":{"v":1}}';
 
@@ -95,20 +98,23 @@ describe('DetectionBlock', () => {
   const text = `{"id_estacio":"s","numero_mostres":1,"mostres":[${sample}]}`;
 
   it('reads its text as readDetectionBlock does, once', () => {
-    const block = new DetectionBlock(text);
+    const block = new DetectionBlock(text, readDetectionBlock);
     expect({ id: block.id, samples: block.samples }).toEqual(readDetectionBlock(text));
     expect(block.samples).toBe(block.samples);
   });
 
   it('names its station by the scan, by reading when the scan cannot tell, or not at all', () => {
-    expect(new DetectionBlock(text).station).toBe('s');
+    expect(new DetectionBlock(text, readDetectionBlock).station).toBe('s');
     const escaped = `{"id_estacio":"caf\\u00e9","numero_mostres":1,"mostres":[${sample}]}`;
-    expect(new DetectionBlock(escaped).station).toBe('café');
-    expect(new DetectionBlock('{"id_estacio":7}').station).toBeUndefined();
+    expect(new DetectionBlock(escaped, readDetectionBlock).station).toBe('café');
+    expect(new DetectionBlock('{"id_estacio":7}', readDetectionBlock).station).toBeUndefined();
   });
 
   it('throws the 400 of its text when read', () => {
-    const block = new DetectionBlock('{"id_estacio":"s","numero_mostres":2,"mostres":[]}');
+    const block = new DetectionBlock(
+      '{"id_estacio":"s","numero_mostres":2,"mostres":[]}',
+      readDetectionBlock,
+    );
     expect(() => block.samples).toThrow(ExecutorError);
   });
 });

@@ -2,8 +2,8 @@ import secureJson from 'secure-json-parse';
 import { badRequest } from '../errors.js';
 import { forbiddenKeyError } from '../json/forbidden-key.js';
 import { COLON, QUOTE, skipJsonSpace } from '../json-scan.js';
-import { StationId } from '../schemas/common.js';
-import { type DetectionBody, DetectionBody as DetectionBodySchema } from '../schemas/station-stream.js';
+import type { InputLimits } from '../schemas/common.js';
+import { type DetectionBody, detectionBody } from '../schemas/station-stream.js';
 import { compileCheck } from '../schemas/validator-compiler.js';
 import type { StationSample } from './detect-station-stream.js';
 import { isObject, plainStationSamples, type RawSample, toStationSamples } from './station-samples.js';
@@ -14,22 +14,28 @@ export interface BlockContent {
   samples: StationSample[];
 }
 
+/** Reads a /detection body's text (detectionBlockReader). */
+export type BlockReader = (text: string) => BlockContent;
+
 /**
  * A /detection block (the route's body), read from its text when first asked for, so that with station threads the
  * text crosses to the station's thread and is read there rather than on the event loop.
- * @throws from `id` and `samples`: what readDetectionBlock throws (400 naming the field).
+ * @throws from `id` and `samples`: what `read` throws (400 naming the field).
  */
 export class DetectionBlock {
   private content: BlockContent | undefined;
 
-  constructor(readonly text: string) {}
+  constructor(
+    readonly text: string,
+    private readonly read: BlockReader,
+  ) {}
 
   get id(): string {
-    return this.read().id;
+    return this.readOnce().id;
   }
 
   get samples(): StationSample[] {
-    return this.read().samples;
+    return this.readOnce().samples;
   }
 
   /**
@@ -46,41 +52,43 @@ export class DetectionBlock {
     }
   }
 
-  private read(): BlockContent {
-    this.content ??= readDetectionBlock(this.text);
+  private readOnce(): BlockContent {
+    this.content ??= this.read(this.text);
     return this.content;
   }
 }
 
-const checkBody = compileCheck(DetectionBodySchema);
-
 /**
- * Reads a /detection body from its text as the JSON routes read theirs: `__proto__` and `constructor.prototype`
- * keys rejected (Fastify's default), then DetectionBody, `numero_mostres` and the timestamps checked. A common
- * block is read in one pass (plainBlock); any other is checked against the schema, whose errors name the field.
+ * Reads /detection bodies from their text as the JSON routes read theirs: `__proto__` and `constructor.prototype`
+ * keys rejected (Fastify's default), then the DetectionBody schema of `limits`, `numero_mostres` and the timestamps
+ * checked. A common block is read in one pass (plainBlock); any other is checked against the schema, whose errors
+ * name the field (and the limit, for one beyond them).
  * @throws 400 naming `body` (not JSON) or the first offending field.
  */
-export function readDetectionBlock(text: string): BlockContent {
-  let body: unknown;
-  try {
-    body = secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
-  } catch (err) {
-    throw forbiddenKeyError(text) ?? badRequest('body', `not valid JSON (${(err as Error).message})`);
-  }
-  const plain = plainBlock(body);
-  if (plain) return plain;
-  const invalid = checkBody(body);
-  if (invalid) throw invalid;
-  const { id_estacio, numero_mostres, mostres } = body as DetectionBody;
-  return { id: id_estacio, samples: toStationSamples(numero_mostres, mostres as RawSample[]) };
+export function detectionBlockReader(limits: InputLimits): BlockReader {
+  const checkBody = compileCheck(detectionBody(limits));
+  return (text) => {
+    let body: unknown;
+    try {
+      body = secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
+    } catch (err) {
+      throw forbiddenKeyError(text) ?? badRequest('body', `not valid JSON (${(err as Error).message})`);
+    }
+    const plain = plainBlock(body, limits);
+    if (plain) return plain;
+    const invalid = checkBody(body);
+    if (invalid) throw invalid;
+    const { id_estacio, numero_mostres, mostres } = body as DetectionBody;
+    return { id: id_estacio, samples: toStationSamples(numero_mostres, mostres as RawSample[]) };
+  };
 }
 
-/** The block when it is a common one (see plainStationSamples) with a station id the schema accepts. */
-function plainBlock(body: unknown): BlockContent | undefined {
+/** The block when it is a common one (see plainStationSamples) within `limits`; the schema answers any other. */
+function plainBlock(body: unknown, limits: InputLimits): BlockContent | undefined {
   if (!isObject(body)) return undefined;
   const { id_estacio: id, numero_mostres, mostres } = body;
-  if (typeof id !== 'string' || id.length < StationId.minLength! || id.length > StationId.maxLength!)
-    return undefined;
+  if (typeof id !== 'string' || id.length < 1 || id.length > limits.MAX_ID_LENGTH) return undefined;
+  if (!Array.isArray(mostres) || mostres.length > limits.MAX_SAMPLES_PER_BLOCK) return undefined;
   const samples = plainStationSamples(numero_mostres, mostres);
   return samples && { id, samples };
 }

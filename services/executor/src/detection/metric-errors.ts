@@ -20,11 +20,6 @@ export const predictionFailed = createError(
   500,
   () => 'Error while calculating prediction model',
 );
-export const bodyTooLarge = createError(
-  'EXECUTOR_BODY_TOO_LARGE',
-  400,
-  (limit: number) => `body: larger than the body limit (BODY_LIMIT = ${limit} bytes)`,
-);
 
 /** `error`, carrying what caused it for the log (the client sees only `error`). */
 export function causedBy<E extends Error>(error: E, cause: unknown): E {

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { DetectionBody } from '../schemas/station-stream.js';
+import { loadConfig } from '../config.js';
+import { detectionBody } from '../schemas/station-stream.js';
 import { compileCheck } from '../schemas/validator-compiler.js';
 import { plainStationSamples, type RawSample, toStationSamples } from './station-samples.js';
 
-const checkBody = compileCheck(DetectionBody);
+const checkBody = compileCheck(detectionBody(loadConfig({})));
 
 function body(mostres: unknown[]): { id_estacio: string; numero_mostres: number; mostres: unknown[] } {
   return JSON.parse(JSON.stringify({ id_estacio: 's', numero_mostres: mostres.length, mostres }));

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { BodyLimitKey } from '../config.js';
 import { predictionFailed } from '../detection/metric-errors.js';
-import { ExecutorError } from '../errors.js';
+import { bodyTooLarge, ExecutorError } from '../errors.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -9,6 +10,8 @@ declare module 'fastify' {
      * traffic reference's shape); by default the station API's `{status, code, message}`.
      */
     errorReply?: 'metric';
+    /** The configuration key of the route's bodyLimit, named when a body is over it (default BODY_LIMIT). */
+    bodyLimitKey?: BodyLimitKey;
   }
 }
 
@@ -23,7 +26,8 @@ interface ErrorAnswer {
  * request turned away with Retry-After (load shed on purpose, seen in /ready and /metrics: one error line per
  * refused block would flood the log), logged at info. The route's `errorReply` config picks the body's shape.
  */
-export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+export function errorHandler(raised: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const error = raised.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? overLimit(request) : raised;
   const statusCode = statusOf(error, request);
   const retryAfter = error instanceof ExecutorError ? error.retryAfter : undefined;
   if (statusCode >= 500 && retryAfter === undefined) request.log.error({ err: error }, 'request failed');
@@ -42,6 +46,12 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
 
 const RETRY_AFTER_S = '1';
 
+/** Fastify's refusal of a body over the route's limit, as a 400 naming the limit (`body: … (KEY = n bytes)`). */
+function overLimit(request: FastifyRequest): FastifyError {
+  const { bodyLimit, config } = request.routeOptions;
+  return bodyTooLarge(config.bodyLimitKey ?? 'BODY_LIMIT', bodyLimit) as FastifyError;
+}
+
 function statusOf(error: FastifyError, request: FastifyRequest): number {
   // A multipart body busboy could not read (no boundary, cut short) fails before any body exists: the client's.
   // (The header, not isMultipart(): only the metric routes' scope has the multipart plugin.)
@@ -58,8 +68,7 @@ function stationAnswer(error: FastifyError, statusCode: number): ErrorAnswer {
     return { statusCode: 404, body: { status: 'Station not initialized' } };
   }
   let message = error.message;
-  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') message = `body: ${message}`;
-  else if (statusCode >= 500 && statusCode !== 503) message = 'Internal error';
+  if (statusCode >= 500 && statusCode !== 503) message = 'Internal error';
   return { statusCode, body: { status: reasonOf(statusCode), code: error.code, message } };
 }
 

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Config } from '../config.js';
+import { bodyLimitOf, type Config } from '../config.js';
 import { type MetricRequest, validateMetricBody } from '../detection/decode-metric-request.js';
 import { detectDruidQuery } from '../detection/detect-druid-query.js';
 import { OutliersBody, OutliersError, OutliersReply } from '../schemas/druid-query.js';
@@ -14,7 +14,7 @@ import metricBodies from './metric-bodies.js';
  * 200; the app's error handler writes that shape for routes whose config says `errorReply: 'metric'`).
  */
 const druidQueryRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (fastify, { config }) => {
-  await fastify.register(metricBodies, { bodyLimit: config.BODY_LIMIT });
+  await fastify.register(metricBodies, { multipartLimit: bodyLimitOf(config, 'BODY_LIMIT_MULTIPART') });
 
   const queryPolicy = {
     dataSources: config.DRUID_DATA_SOURCES.split(','),
@@ -22,6 +22,7 @@ const druidQueryRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (f
   };
 
   const route = {
+    bodyLimit: bodyLimitOf(config, 'BODY_LIMIT_METRIC'),
     schema: {
       tags: ['metrics'],
       summary: 'Anomalies of a Druid timeseries (query run against Druid, or its response given as data)',
@@ -31,7 +32,7 @@ const druidQueryRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (f
     },
     // The body schema documents the fields; the decoder checks them, as they may be base64 (a schema cannot say).
     validatorCompiler: () => validateMetricBody,
-    config: { errorReply: 'metric' as const },
+    config: { errorReply: 'metric' as const, bodyLimitKey: 'BODY_LIMIT_METRIC' as const },
   };
   const handler = async (request: FastifyRequest<{ Body: MetricRequest }>, reply: FastifyReply) => {
     const body = await detectDruidQuery(request.body, {

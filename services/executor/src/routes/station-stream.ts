@@ -2,34 +2,41 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { InvalidInputError, type StreamDetectorOptions } from '@outliers/core';
 import type { FastifyRequest, FastifyTypeProviderDefault } from 'fastify';
 import fp from 'fastify-plugin';
-import { DetectionBlock } from '../detection/detection-block.js';
+import { DetectionBlock, detectionBlockReader } from '../detection/detection-block.js';
 import { loadDetectorBackend } from '../detection/load-detector-backend.js';
 import { badRequest } from '../errors.js';
 import { decodeUtf8 } from '../json/utf8.js';
+import type { InputLimits } from '../schemas/common.js';
 import {
-  DetectionBody,
   DetectionReply,
+  detectionBody,
   ErrorReply,
-  InitializeBody,
+  initializeBody,
   OkReply,
 } from '../schemas/station-stream.js';
 
-/** The reference station server's contract: POST /initialize and POST /detection. */
-const stationStreamRoutes: FastifyPluginAsyncTypebox<{ detectors?: string }> = async (
-  fastify,
-  { detectors },
-) => {
+/**
+ * The reference station server's contract: POST /initialize and POST /detection, their bodies held to `bodyLimit`
+ * (BODY_LIMIT_STATION) and to `limits`.
+ */
+const stationStreamRoutes: FastifyPluginAsyncTypebox<{
+  detectors?: string;
+  limits: InputLimits;
+  bodyLimit: number;
+}> = async (fastify, { detectors, limits, bodyLimit }) => {
   const backend = await loadDetectorBackend(detectors);
+  const bodyLimits = { bodyLimit, config: { bodyLimitKey: 'BODY_LIMIT_STATION' as const } };
   fastify.post(
     '/initialize',
     {
+      ...bodyLimits,
       schema: {
         summary: 'Initialise (or re-initialise) the detectors of a station',
         description:
           'Same options as before keep a variable’s detector state; changed options start a new detector; ' +
           'variables not named are dropped.',
         tags: ['stations'],
-        body: InitializeBody,
+        body: initializeBody(limits),
         response: { 200: OkReply, 400: ErrorReply, 503: ErrorReply },
       },
     },
@@ -52,23 +59,25 @@ const stationStreamRoutes: FastifyPluginAsyncTypebox<{ detectors?: string }> = a
 
   // The body is a DetectionBlock, read and checked where it is detected (in the station's thread when there are
   // threads) in one pass, with the schema's verdicts: the route's schema only documents it.
+  const read = detectionBlockReader(limits);
   await fastify.register(async (scope) => {
     scope.removeContentTypeParser('application/json');
     scope.addContentTypeParser(
       'application/json',
       { parseAs: 'buffer' },
-      async (_request: FastifyRequest, bytes: Buffer) => new DetectionBlock(decodeUtf8(bytes)),
+      async (_request: FastifyRequest, bytes: Buffer) => new DetectionBlock(decodeUtf8(bytes), read),
     );
     scope.withTypeProvider<FastifyTypeProviderDefault>().post<{ Body: DetectionBlock }>(
       '/detection',
       {
+        ...bodyLimits,
         schema: {
           summary: 'Feed a block of samples to a station',
           description:
             'Answers the outliers this block revealed (a windowed detector may flag samples of earlier blocks). ' +
             'Samples whose timestamp is not newer than the last one of a variable are skipped (re-sends).',
           tags: ['stations'],
-          body: DetectionBody,
+          body: detectionBody(limits),
           response: { 200: DetectionReply, 400: ErrorReply, 404: ErrorReply, 503: ErrorReply },
         },
         // A request without a body never reaches the parser above.

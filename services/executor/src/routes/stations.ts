@@ -1,21 +1,22 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import fp from 'fastify-plugin';
 import { stationNotFound } from '../errors.js';
-import { ErrorReply } from '../schemas/common.js';
+import { ErrorReply, type InputLimits } from '../schemas/common.js';
 import {
   ListQuery,
   OutliersPage,
   OutliersQuery,
   StationDetail,
   StationList,
-  StationParams,
+  stationParams,
 } from '../schemas/stations.js';
 
 /**
  * Read-only views of the stations: list (from the summaries: restores nothing), detail (restores the station), and
  * the bounded history of detected outliers.
  */
-const stationsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
+const stationsRoutes: FastifyPluginAsyncTypebox<{ limits: InputLimits }> = async (fastify, { limits }) => {
+  const StationParams = stationParams(limits);
   fastify.get(
     '/stations',
     {

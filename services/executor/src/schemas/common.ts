@@ -1,15 +1,32 @@
 import { Type } from '@sinclair/typebox';
+import type { Config } from '../config.js';
 
-/** The longest station id, in UTF-16 code units. */
-export const MAX_ID_LENGTH = 256;
+/** The configured bounds on one request's input (issue #16: no one request may stall a station's thread). */
+export type InputLimits = Pick<
+  Config,
+  'MAX_ID_LENGTH' | 'MAX_VARIABLES_PER_STATION' | 'MAX_SAMPLES_PER_BLOCK'
+>;
+
 /**
  * The longest station id as a URL path parameter: every code unit is at most 3 bytes of UTF-8, each written `%XX`.
  * The router refuses longer parameters (414) before any schema sees them.
  */
-export const MAX_ID_PARAM_LENGTH = MAX_ID_LENGTH * 9;
+export function maxIdParamLength(limits: Pick<InputLimits, 'MAX_ID_LENGTH'>): number {
+  return limits.MAX_ID_LENGTH * 9;
+}
 
-/** Station ids are free text (the reference crashed on `_`); they are hashed for file names. */
-export const StationId = Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH, description: 'Station id' });
+/**
+ * Station ids are free text (the reference crashed on `_`); they are hashed for file names. The message of every
+ * failure (not a string, empty, too long) names the limit.
+ */
+export function stationIdSchema({ MAX_ID_LENGTH }: Pick<InputLimits, 'MAX_ID_LENGTH'>) {
+  return Type.String({
+    minLength: 1,
+    maxLength: MAX_ID_LENGTH,
+    description: 'Station id',
+    errorMessage: `Expected a string of 1 to ${MAX_ID_LENGTH} UTF-16 code units (MAX_ID_LENGTH = ${MAX_ID_LENGTH})`,
+  });
+}
 
 /**
  * A variable name, e.g. `var_1`. As the key of a Record, TypeBox checks the value of every key its `pattern` matches

@@ -1,6 +1,12 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { TIMESTAMP_PATTERN } from '../detection/timestamps.js';
-import { ErrorReply, OutlierDetailFields, StationId, VariableName } from './common.js';
+import {
+  ErrorReply,
+  type InputLimits,
+  OutlierDetailFields,
+  stationIdSchema,
+  VariableName,
+} from './common.js';
 
 export const MIN_WINDOW = 8;
 export const MAX_WINDOW = 100_000;
@@ -23,14 +29,20 @@ const VariableOptions = Type.Object(
   { additionalProperties: false },
 );
 
-export const InitializeBody = Type.Object({
-  id_estacio: StationId,
-  variables: Type.Record(VariableName, Type.Union([Window, VariableOptions]), {
-    minProperties: 1,
-    description: 'Per variable: the window length W, or an options object',
-  }),
-});
-export type InitializeBody = Static<typeof InitializeBody>;
+export function initializeBody(limits: InputLimits) {
+  const max = limits.MAX_VARIABLES_PER_STATION;
+  return Type.Object({
+    id_estacio: stationIdSchema(limits),
+    variables: Type.Record(VariableName, Type.Union([Window, VariableOptions]), {
+      minProperties: 1,
+      maxProperties: max,
+      // Of the object itself (not an object, empty, too many); its variables' errors keep their own messages.
+      errorMessage: `Expected an object of 1 to ${max} variables (MAX_VARIABLES_PER_STATION = ${max})`,
+      description: 'Per variable: the window length W, or an options object',
+    }),
+  });
+}
+export type InitializeBody = Static<ReturnType<typeof initializeBody>>;
 
 const Timestamp = Type.String({
   pattern: TIMESTAMP_PATTERN,
@@ -49,12 +61,18 @@ const Sample = Type.Object(
 );
 export type Sample = Static<typeof Sample>;
 
-export const DetectionBody = Type.Object({
-  id_estacio: StationId,
-  numero_mostres: Type.Integer({ minimum: 0, description: 'Must equal the length of mostres' }),
-  mostres: Type.Array(Sample),
-});
-export type DetectionBody = Static<typeof DetectionBody>;
+export function detectionBody(limits: InputLimits) {
+  const max = limits.MAX_SAMPLES_PER_BLOCK;
+  return Type.Object({
+    id_estacio: stationIdSchema(limits),
+    numero_mostres: Type.Integer({ minimum: 0, description: 'Must equal the length of mostres' }),
+    mostres: Type.Array(Sample, {
+      maxItems: max,
+      errorMessage: `Expected an array of at most ${max} samples (MAX_SAMPLES_PER_BLOCK = ${max})`,
+    }),
+  });
+}
+export type DetectionBody = Static<ReturnType<typeof detectionBody>>;
 
 export const OkReply = Type.Object({ status: Type.Literal('Ok') });
 

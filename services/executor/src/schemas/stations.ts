@@ -1,7 +1,9 @@
 import { Type } from '@sinclair/typebox';
-import { OutlierDetailFields, StationId } from './common.js';
+import { type InputLimits, OutlierDetailFields, stationIdSchema } from './common.js';
 
-export const StationParams = Type.Object({ id: StationId });
+export function stationParams(limits: Pick<InputLimits, 'MAX_ID_LENGTH'>) {
+  return Type.Object({ id: stationIdSchema(limits) });
+}
 
 export const ListQuery = Type.Object({
   limit: Type.Integer({ minimum: 1, maximum: 10000, default: 1000 }),

@@ -3,6 +3,7 @@
  * event loop's StationThreads.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { detectionBlockReader } from '../detection/detection-block.js';
 import { loadDetectorBackend } from '../detection/load-detector-backend.js';
 import { createLogger } from '../logger.js';
 import { openStations } from './configured.js';
@@ -11,4 +12,4 @@ import { type StationThreadData, serveStations } from './station-threads.js';
 const { config, shard, detectors } = workerData as StationThreadData;
 const logger = createLogger(config).child({ shard: shard.index });
 const stations = openStations(config, await loadDetectorBackend(detectors), logger, shard);
-serveStations(parentPort!, stations, shard, logger);
+serveStations(parentPort!, stations, shard, detectionBlockReader(config), logger);

@@ -8,7 +8,7 @@ import { type MessagePort, Worker } from 'node:worker_threads';
 import type { StreamDetectorOptions } from '@outliers/core';
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { Config } from '../config.js';
-import { DetectionBlock } from '../detection/detection-block.js';
+import { type BlockReader, DetectionBlock } from '../detection/detection-block.js';
 import { ExecutorError, stateNotReady } from '../errors.js';
 import {
   admitBlock,
@@ -261,9 +261,15 @@ export class StationThreads implements Stations {
 /**
  * Runs in the station thread of `shard`: loads `stations` (the shard's), tells the event loop when they are loaded
  * (or ends the thread when they cannot be: the event loop starts another, later), then answers its calls in the
- * order they arrive.
+ * order they arrive. Blocks are read here with `read`, so their 400s (limits included) come from the thread.
  */
-export function serveStations(port: MessagePort, stations: Stations, shard: Shard, logger: Logger): void {
+export function serveStations(
+  port: MessagePort,
+  stations: Stations,
+  shard: Shard,
+  read: BlockReader,
+  logger: Logger,
+): void {
   let reported = 0;
   const post = (message: DistributiveOmit<ThreadMessage, 'size' | 'pending'>) => {
     reported = stations.pendingDeliveries;
@@ -271,7 +277,7 @@ export function serveStations(port: MessagePort, stations: Stations, shard: Shar
   };
   port.on('message', async (message: Call) => {
     try {
-      post({ call: message.call, value: await apply(stations, shard, message) });
+      post({ call: message.call, value: await apply(stations, shard, read, message) });
     } catch (error) {
       if (!(error instanceof ExecutorError))
         logger.error({ err: error, op: message.op }, 'station call failed');
@@ -300,12 +306,12 @@ function failure(error: unknown): Failure {
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
-function apply(stations: StationCalls, shard: Shard, message: Call): Promise<Answer<Op>> {
+function apply(stations: StationCalls, shard: Shard, read: BlockReader, message: Call): Promise<Answer<Op>> {
   switch (message.op) {
     case 'initialize':
       return stations.initialize(...message.args);
     case 'detect':
-      return detectOwn(stations, shard, new DetectionBlock(...message.args));
+      return detectOwn(stations, shard, new DetectionBlock(...message.args, read));
     case 'list':
       return stations.list();
     case 'describe':

@@ -5,7 +5,7 @@
  * (`nodejs_heap_size_used_bytes`; left empty otherwise), and per API the achieved rate and the p99 latency of the
  * window. Writes soak.csv and soak.svg into --out (default docs/soak/).
  *
- *   pnpm build && pnpm --filter @outliers/executor run soak -- [--out DIR]
+ *   pnpm build && pnpm --filter @outliers/executor run soak [--out DIR]
  *   env: SOAK_MINUTES (10), SOAK_WINDOW_SECONDS (30), SOAK_SAMPLES_PER_SECOND (100000: /detection blocks of 96
  *   samples), SOAK_METRIC_RPS (100: /api/v1/outliers form requests of 1440 rows, shallow model), SOAK_STATIONS
  *   (2000), SOAK_STATION_CONNECTIONS (32), SOAK_METRIC_CONNECTIONS (16); executor keys pass through.

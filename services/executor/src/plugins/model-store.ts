@@ -3,6 +3,7 @@ import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
 import { type ModelFiles, sharedModelFiles } from '../detection/loaded-models.js';
 import { createMetricRunner, type MetricRunner } from '../detection/metric-runner.js';
+import { type ModelStoreProbe, modelStoreProbe } from '../detection/model-store-probe.js';
 
 export interface MetricModels {
   /** The current version of each trained model, refreshed from the store every MODEL_REFRESH_MS. */
@@ -14,11 +15,13 @@ export interface MetricModels {
 declare module 'fastify' {
   interface FastifyInstance {
     metricModels: MetricModels;
+    /** Why the model store cannot be read (GET /ready), or undefined. */
+    modelStoreProbe: ModelStoreProbe;
   }
 }
 
 /**
- * Decorates `metricModels`. The cache reads a model at its first use and swaps in newer versions in the background;
+ * Decorates `metricModels` and `modelStoreProbe`. The cache reads a model at its first use and swaps in newer versions in the background;
  * requests still holding a replaced version finish with it.
  */
 export default fp<{ config: Config; store?: ModelStore }>(
@@ -39,6 +42,7 @@ export default fp<{ config: Config; store?: ModelStore }>(
       onError: (err, model) => log.error({ err, model }, 'model refresh failed; keeping the loaded version'),
     });
     fastify.decorate('metricModels', { cache, runner });
+    fastify.decorate('modelStoreProbe', modelStoreProbe(store, config));
     fastify.addHook('onClose', async () => {
       cache.close();
       await runner.close();

@@ -15,10 +15,10 @@ const Status = Type.Object({
 });
 
 /**
- * Liveness (the process answers) and readiness: station state loaded and reachable (Redis, when configured), and
- * the deliveries to the data server within their bound. Consul checks /ready, so an executor that cannot reach its
- * state, or is saturated (every block would be refused), leaves the healthy set until it recovers; /health stays
- * 200 meanwhile (nothing is wrong with the process).
+ * Liveness (the process answers) and readiness: station state loaded and reachable (Redis, when configured), the
+ * model store readable, and the deliveries to the data server within their bound. Consul checks /ready, so an
+ * executor that cannot reach its state or models, or is saturated (every block would be refused), leaves the
+ * healthy set until it recovers; /health stays 200 meanwhile (nothing is wrong with the process).
  */
 const healthRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (fastify, { config }) => {
   const bounds = deliveryBounds(config);
@@ -31,7 +31,7 @@ const healthRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (fasti
     async (_request, reply) => {
       const stations = fastify.stations;
       if (!stations.ready) return reply.code(503).send({ status: 'loading' });
-      const reason = await fastify.stateProbe();
+      const reason = (await fastify.stateProbe()) ?? (await fastify.modelStoreProbe());
       if (reason) return reply.code(503).send({ status: 'unavailable', reason });
       // Without a data server there is no outbox, nothing to count.
       if (!bounds) return { status: 'ready', stations: stations.size };
@@ -53,4 +53,7 @@ const healthRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (fasti
   );
 };
 
-export default fp(healthRoutes, { name: 'health-routes', dependencies: ['swagger', 'station-service'] });
+export default fp(healthRoutes, {
+  name: 'health-routes',
+  dependencies: ['swagger', 'station-service', 'model-store'],
+});

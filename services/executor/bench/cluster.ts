@@ -5,7 +5,9 @@
  * 1. Throughput: autocannon sends /detection blocks round robin over BENCH_STATIONS stations, half of the
  *    connections to each executor, from one sequence of blocks, so every station's blocks alternate between the two
  *    executors as a load balancer without affinity routes them (each station's blocks stay in order: a station's
- *    next block is thousands of requests later).
+ *    next block is thousands of requests later; each block finds the station committed by the other executor, so
+ *    it is applied, refused by the version check, reloaded and applied again); then with affinity, each executor
+ *    serving the blocks of half of the stations.
  * 2. Failover: under a paced load (BENCH_FAILOVER_RATE blocks/s, each to either executor at random), one executor
  *    is killed with SIGKILL and the client sends every later block to the survivor. Reported: how long until the
  *    survivor answers a block of a station the dead one served last (nothing is taken over but the stream's
@@ -33,19 +35,26 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const FAILOVER_RATE = Number(process.env.BENCH_FAILOVER_RATE ?? 200);
 const CLAIM_IDLE_MS = process.env.OUTBOX_CLAIM_IDLE_MS ?? '5000';
 
-/** Both executors loaded at once for `seconds`, from one sequence of blocks. */
-async function load(urls: string[], blocks: RoundRobinBlocks, seconds: number) {
+/**
+ * Both executors loaded at once for `seconds`: from one round-robin sequence of blocks (every station's blocks
+ * alternate between them), or with `affinity`, each executor the blocks of its own half of the stations.
+ */
+async function load(urls: string[], blocks: RoundRobinBlocks, seconds: number, affinity = false) {
   const results = await Promise.all(
-    urls.map((url) =>
-      autocannon({
+    urls.map((url, half) => {
+      let turn = 0;
+      const body = affinity
+        ? () => blocks.bodyOf(half + urls.length * (turn++ % Math.floor(STATIONS / urls.length)))
+        : () => blocks.body();
+      return autocannon({
         url: `${url}/detection`,
         method: 'POST',
         connections: CONNECTIONS / urls.length,
         duration: seconds,
         headers: { 'content-type': 'application/json' },
-        requests: [{ setupRequest: (req) => ({ ...req, body: blocks.body() }) }],
-      }),
-    ),
+        requests: [{ setupRequest: (req) => ({ ...req, body: body() }) }],
+      });
+    }),
   );
   const ok = results.reduce((sum, r) => sum + r['2xx'], 0);
   return {
@@ -105,21 +114,26 @@ async function main(): Promise<void> {
     const blocks = new RoundRobinBlocks(STATIONS, 1);
     if (WARMUP_SECONDS > 0) await load(urls, blocks, WARMUP_SECONDS);
     const pids = [...executors.map((e) => e.child.pid!), redis.pid];
-    const cpuBefore = pids.map((pid) => cpuSeconds(pid));
-    const run = await load(urls, blocks, SECONDS);
-    const cpu = pids.map((pid, i) => cpuSeconds(pid) - cpuBefore[i]!);
-    console.log(
-      JSON.stringify(
-        {
-          scenario: `two executors (one station thread each) on one Redis: /detection, ${BLOCK} samples × 3 variables, ${STATIONS} stations alternating between them, ${CONNECTIONS} connections, ${SECONDS} s`,
-          ...run,
-          executorCpuMsPerBlock: round2(((cpu[0]! + cpu[1]!) * 1000) / run.blocks),
-          redisCpuMsPerBlock: round2((cpu[2]! * 1000) / run.blocks),
-        },
-        null,
-        2,
-      ),
-    );
+    for (const affinity of [false, true]) {
+      const cpuBefore = pids.map((pid) => cpuSeconds(pid));
+      const run = await load(urls, blocks, SECONDS, affinity);
+      const cpu = pids.map((pid, i) => cpuSeconds(pid) - cpuBefore[i]!);
+      const routing = affinity
+        ? 'each executor the blocks of its half of the stations'
+        : 'every station alternating between them';
+      console.log(
+        JSON.stringify(
+          {
+            scenario: `two executors (one station thread each) on one Redis: /detection, ${BLOCK} samples × 3 variables, ${STATIONS} stations, ${routing}, ${CONNECTIONS} connections, ${SECONDS} s`,
+            ...run,
+            executorCpuMsPerBlock: round2(((cpu[0]! + cpu[1]!) * 1000) / run.blocks),
+            redisCpuMsPerBlock: round2((cpu[2]! * 1000) / run.blocks),
+          },
+          null,
+          2,
+        ),
+      );
+    }
 
     // Failover: the client picks an executor at random per block until one dies, then the survivor.
     const stream = outboxStreamKey(env.REDIS_PREFIX);
@@ -141,7 +155,8 @@ async function main(): Promise<void> {
         if (ok && !Number.isFinite(killedAt)) lastServedBy.set(station, executor);
       },
     );
-    await sleep(5000);
+    // Every station's last block answered before the kill (a round of the stations, and some).
+    await sleep((STATIONS / FAILOVER_RATE) * 1000 + 2000);
     executors[0]!.child.kill('SIGKILL');
     killedAt = performance.now();
     while (takenOverMs === undefined) await sleep(10);

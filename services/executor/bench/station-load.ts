@@ -92,7 +92,11 @@ export class RoundRobinBlocks {
   }
 
   body(): string {
-    const station = this.turn++ % this.stations;
+    return this.bodyOf(this.turn++ % this.stations);
+  }
+
+  /** The next block of `station` (for a caller that chooses the stations itself). */
+  bodyOf(station: number): string {
     return detectionBody(station, this.next[station]!++);
   }
 }

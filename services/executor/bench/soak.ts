@@ -105,7 +105,7 @@ function plot(windows: readonly Window[]): string {
     { title: '/detection samples/s', series: [series('achieved', (w) => w.stationSamplesPerSecond)] },
     { title: '/api/v1/outliers requests/s', series: [series('achieved', (w) => w.metricRequestsPerSecond)] },
   ].filter((p) => p.series.some((s) => s.points.length > 0));
-  return linePlot(panels, 'minutes');
+  return linePlot('Soak: memory, p99 latency and achieved rates per window', panels, 'minutes');
 }
 
 async function main(): Promise<void> {

@@ -18,8 +18,11 @@ const COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd'];
 const escapeXml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 const label = (value: number) => (Math.abs(value) >= 1000 ? value.toFixed(0) : value.toPrecision(3));
 
-/** The panels' series (y from 0 to the panel's largest value), `xLabel` under the last panel. */
-export function linePlot(panels: readonly Panel[], xLabel: string): string {
+/**
+ * The panels' series (y from 0 to the panel's largest value), `xLabel` under the last panel; `title` is the
+ * image's text alternative.
+ */
+export function linePlot(title: string, panels: readonly Panel[], xLabel: string): string {
   const all = panels.flatMap((p) => p.series.flatMap((s) => s.points.map(([x]) => x)));
   const [xMin, xMax] = [Math.min(...all), Math.max(...all)];
   const plotWidth = WIDTH - MARGIN.left - MARGIN.right;
@@ -47,5 +50,5 @@ export function linePlot(panels: readonly Panel[], xLabel: string): string {
   });
   const height = panels.length * PANEL_HEIGHT + 20;
   const axis = `<text x="${MARGIN.left}" y="${height - 8}">${label(xMin)}</text><text x="${WIDTH - MARGIN.right}" y="${height - 8}" text-anchor="end">${label(xMax)} ${escapeXml(xLabel)}</text>`;
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" font-family="sans-serif" font-size="11">\n<rect width="100%" height="100%" fill="white"/>\n${parts.join('\n')}\n${axis}\n</svg>\n`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" font-family="sans-serif" font-size="11">\n<title>${escapeXml(title)}</title>\n<rect width="100%" height="100%" fill="white"/>\n${parts.join('\n')}\n${axis}\n</svg>\n`;
 }

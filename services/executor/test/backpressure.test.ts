@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { shardOf } from '../src/station/station-threads.js';
+import { deliveredOutlierDates, ok, refused, scrape } from './support/backpressure.js';
 import { appPerTest, block, Receiver, startApp, tempDir, testConfig, timestamps } from './support/helpers.js';
 
 const { start } = appPerTest();
@@ -17,31 +17,8 @@ afterEach(() => receiver.stop());
 const startDelivering = (env: Record<string, string>) =>
   start({ DATA_SERVER_ENDPOINT: receiver.url, OUTBOX_TIMEOUT_MS: '200', OUTBOX_ACK_FLUSH_MS: '20', ...env });
 
-async function ok(app: FastifyInstance, url: string, payload: object) {
-  const res = await app.inject({ method: 'POST', url, payload });
-  expect(res.statusCode, res.body).toBe(200);
-  return res.json();
-}
-
 const station = async (app: FastifyInstance, id: string) =>
   (await app.inject({ url: `/stations/${id}` })).json();
-
-/**
- * A scrape, which must parse: the value of metric `name`'s sample whose labels include `labels` (not histograms:
- * the parser drops their labels), the names of the metrics and the text.
- */
-async function scrape(app: FastifyInstance) {
-  const res = await app.inject({ url: '/metrics' });
-  expect(res.statusCode).toBe(200);
-  expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
-  const families = parsePrometheusTextFormat(res.body);
-  const value = (name: string, labels: Record<string, string> = {}) => {
-    const family = families.find((f) => f.name === name);
-    const sample = family?.metrics.find((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v));
-    return sample?.value === undefined ? undefined : Number(sample.value);
-  };
-  return Object.assign(value, { families: families.map((f) => f.name), text: res.body });
-}
 
 /** Ids of stations owned by thread 0 and thread 1 of two. */
 function stationsOnTwoThreads(): [string, string] {
@@ -65,10 +42,7 @@ describe('delivery backpressure', () => {
     expect(before.outboxPending).toBe(4);
     const historyBefore = (await app.inject({ url: '/stations/s/outliers' })).json();
 
-    const refused = await app.inject({ method: 'POST', url: '/detection', payload: blocks[2]! });
-    expect(refused.statusCode).toBe(503);
-    expect(refused.headers['retry-after']).toBe('1');
-    expect(refused.json()).toEqual({
+    expect(await refused(app, blocks[2]!)).toEqual({
       status: 'Unavailable',
       code: 'EXECUTOR_DELIVERY_BACKLOG',
       message:
@@ -85,16 +59,7 @@ describe('delivery backpressure', () => {
       expect.objectContaining({ variable: 'v', dates: [t[17]] }),
     ]);
     await receiver.waitFor((r) => new Set(r.map((x) => x.headers['idempotency-key'])).size === 6);
-    const byKey = new Map<string, { path: string; body: unknown }>();
-    for (const { headers, path, body } of receiver.requests) {
-      const key = String(headers['idempotency-key']);
-      expect(byKey.get(key) ?? { path, body }).toEqual({ path, body });
-      byKey.set(key, { path, body });
-    }
-    const dates = [...byKey.values()]
-      .filter((r) => r.path === '/outliers')
-      .flatMap((r) => (r.body as { dates: string[] }[]).flatMap((o) => o.dates));
-    expect(dates).toEqual([t[1], t[9], t[17]]);
+    expect(deliveredOutlierDates(receiver.requests)).toEqual([t[1], t[9], t[17]]);
   });
 
   it.each(['2', '0'])(
@@ -117,10 +82,7 @@ describe('delivery backpressure', () => {
       const before = await Promise.all(ids.map((id) => station(app, id)));
       expect(before.map((s) => s.outboxPending)).toEqual([3, 3]);
       for (const id of ids) {
-        const refused = await app.inject({ method: 'POST', url: '/detection', payload: blockOf(id, 3) });
-        expect(refused.statusCode).toBe(503);
-        expect(refused.headers['retry-after']).toBe('1');
-        expect(refused.json()).toMatchObject({
+        expect(await refused(app, blockOf(id, 3))).toMatchObject({
           code: 'EXECUTOR_DELIVERY_BACKLOG',
           message: expect.stringContaining(
             'the executor has 6 outlier deliveries waiting for the data server (OUTBOX_MAX_PENDING 6)',

@@ -23,7 +23,7 @@ const now = () => new Date(Date.UTC(2021, 0, 2));
 /** The Redis store, counting the commits it saw refused. */
 class CountingRedisStore extends RedisStationStore {
   conflicts = 0;
-  override async commit(change: StationCommit): Promise<number | 'conflict'> {
+  override async commit(change: StationCommit): ReturnType<RedisStationStore['commit']> {
     const version = await super.commit(change);
     if (version === 'conflict') this.conflicts++;
     return version;

@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import { deliveryBacklog } from '../errors.js';
+import { deliveryBacklog, type ExecutorError } from '../errors.js';
 
 /**
  * Bounds on undelivered outbox entries: beyond either, /detection refuses blocks (503 with Retry-After) instead of
@@ -39,20 +39,34 @@ export function admitBlock(
   pending: number,
   station?: { id: string; pending: number },
 ): void {
-  if (station && station.pending >= bounds.perStation) {
-    refused.station++;
-    throw deliveryBacklog(
-      {
-        key: 'OUTBOX_MAX_PENDING_PER_STATION',
-        max: bounds.perStation,
-        pending: station.pending,
-        station: station.id,
-      },
-      bounds.retryAfter,
-    );
-  }
-  if (pending >= bounds.total) {
-    refused.total++;
-    throw deliveryBacklog({ key: 'OUTBOX_MAX_PENDING', max: bounds.total, pending }, bounds.retryAfter);
-  }
+  if (station && station.pending >= bounds.perStation)
+    throw refuseBlock(bounds, refused, { bound: 'station', pending: station.pending }, station.id);
+  if (pending >= bounds.total) throw refuseBlock(bounds, refused, { bound: 'total', pending });
+}
+
+/** A bound found reached, with the undelivered entries it counted (the station's own, or all). */
+export interface BlockRefusal {
+  bound: Bound;
+  pending: number;
+}
+
+/** The 503 of a block refused by `refusal` (of station `id`), counted in `refused`. */
+export function refuseBlock(
+  bounds: DeliveryBounds,
+  refused: RefusedBlocks,
+  { bound, pending }: BlockRefusal,
+  id?: string,
+): ExecutorError {
+  refused[bound]++;
+  return bound === 'station'
+    ? deliveryBacklog(
+        {
+          key: 'OUTBOX_MAX_PENDING_PER_STATION',
+          max: bounds.perStation,
+          pending,
+          ...(id ? { station: id } : {}),
+        },
+        bounds.retryAfter,
+      )
+    : deliveryBacklog({ key: 'OUTBOX_MAX_PENDING', max: bounds.total, pending }, bounds.retryAfter);
 }

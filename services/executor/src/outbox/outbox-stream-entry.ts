@@ -15,6 +15,14 @@ export function outboxStreamKey(prefix: string): string {
   return `${prefix}outbox`;
 }
 
+/**
+ * The hash of undelivered entries per station (field: station id), the per-station delivery bound's count: raised
+ * by the commit that appends a station's entries, lowered by the script that deletes a delivered one.
+ */
+export function outboxPendingKey(prefix: string): string {
+  return `${prefix}outbox:pending`;
+}
+
 /** Field/value pairs for XADD. */
 export function toStreamFields(station: string, entry: OutboxEntry): string[] {
   return [

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { OutboxEntry } from '../station/station-state.js';
-import { outboxStreamKey } from './outbox-stream-entry.js';
+import { outboxPendingKey, outboxStreamKey } from './outbox-stream-entry.js';
 
 /** The consumer group every executor of a cluster reads the outbox stream with: each entry goes to one of them. */
 export const OUTBOX_GROUP = 'outbox-dispatchers';
@@ -9,18 +9,46 @@ export const OUTBOX_GROUP = 'outbox-dispatchers';
 export type RawStreamEntry = [id: string, fields: string[] | null];
 
 /**
- * Marks an entry delivered (when it is the one its chain waits for), acknowledges it and deletes it from the stream,
- * in one step: a crash never leaves a delivered entry unmarked but acknowledged (its successor would wait forever).
- * Returns the mark. KEYS: stream, marks. ARGV: group, id, mark field, seq.
+ * Lua: deletes stream entry `id` and, when this deleted it (a copy delivered twice is counted once), lowers its
+ * station's count of undelivered entries in the pending hash (outboxPendingKey), never below 0.
  */
-const SETTLE = `
+const FORGET = `
+local function forget(stream, pending, id)
+  local found = redis.call('XRANGE', stream, id, id)[1]
+  if redis.call('XDEL', stream, id) == 0 or not found then return end
+  local fields = found[2]
+  for i = 1, #fields - 1, 2 do
+    if fields[i] == 'station' then
+      if tonumber(redis.call('HGET', pending, fields[i + 1]) or '0') <= 1 then
+        redis.call('HDEL', pending, fields[i + 1])
+      else
+        redis.call('HINCRBY', pending, fields[i + 1], -1)
+      end
+      return
+    end
+  end
+end`;
+
+/**
+ * Marks an entry delivered (when it is the one its chain waits for), acknowledges it and deletes it from the stream
+ * (and from its station's count), in one step: a crash never leaves a delivered entry unmarked but acknowledged (its
+ * successor would wait forever). Returns the mark. KEYS: stream, marks, pending hash. ARGV: group, id, mark field,
+ * seq.
+ */
+const SETTLE = `${FORGET}
 local seq = tonumber(ARGV[4])
 if tonumber(redis.call('HGET', KEYS[2], ARGV[3]) or '0') == seq then
   redis.call('HSET', KEYS[2], ARGV[3], string.format('%d', seq + 1))
 end
 redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
-redis.call('XDEL', KEYS[1], ARGV[2])
+forget(KEYS[1], KEYS[3], ARGV[2])
 return tonumber(redis.call('HGET', KEYS[2], ARGV[3]))`;
+
+/** Acknowledges and deletes an entry (and its count) that can never be delivered. KEYS: stream, pending. ARGV: group, id. */
+const DISCARD = `${FORGET}
+redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+forget(KEYS[1], KEYS[2], ARGV[2])
+return 1`;
 
 /**
  * Resets the idle time of the entries this consumer still owns (so nobody claims them from a live executor) and
@@ -66,11 +94,13 @@ interface Scripts {
   outboxSettle(
     stream: string,
     marks: string,
+    pending: string,
     group: string,
     id: string,
     field: string,
     seq: number,
   ): Promise<number>;
+  outboxDiscard(stream: string, pending: string, group: string, id: string): Promise<number>;
   outboxRenew(stream: string, group: string, consumer: string, ...ids: string[]): Promise<string[]>;
   outboxLeave(stream: string, group: string, consumer: string): Promise<number>;
   outboxSweep(stream: string, group: string, idleMs: number, consumer: string): Promise<number>;
@@ -98,6 +128,7 @@ export function markField(station: string, entry: OutboxEntry): string {
 export class OutboxStreamGroup {
   readonly stream: string;
   private readonly marks: string;
+  private readonly pending: string;
   private readonly scripts: Scripts;
 
   constructor(
@@ -107,7 +138,9 @@ export class OutboxStreamGroup {
   ) {
     this.stream = outboxStreamKey(prefix);
     this.marks = deliveryMarksKey(prefix);
-    client.defineCommand('outboxSettle', { numberOfKeys: 2, lua: SETTLE });
+    this.pending = outboxPendingKey(prefix);
+    client.defineCommand('outboxSettle', { numberOfKeys: 3, lua: SETTLE });
+    client.defineCommand('outboxDiscard', { numberOfKeys: 2, lua: DISCARD });
     client.defineCommand('outboxRenew', { numberOfKeys: 1, lua: RENEW });
     client.defineCommand('outboxLeave', { numberOfKeys: 1, lua: LEAVE });
     client.defineCommand('outboxSweep', { numberOfKeys: 1, lua: SWEEP });
@@ -165,12 +198,17 @@ export class OutboxStreamGroup {
 
   /** See SETTLE: the seq the entry's chain waits for now. */
   async settle(id: string, field: string, seq: number): Promise<number> {
-    return this.scripts.outboxSettle(this.stream, this.marks, OUTBOX_GROUP, id, field, seq);
+    return this.scripts.outboxSettle(this.stream, this.marks, this.pending, OUTBOX_GROUP, id, field, seq);
   }
 
-  /** Acknowledges and deletes an entry that can never be delivered (malformed). */
+  /** See DISCARD: for an entry that can never be delivered (malformed). */
   async discard(id: string): Promise<unknown> {
-    return this.client.multi().xack(this.stream, OUTBOX_GROUP, id).xdel(this.stream, id).exec();
+    return this.scripts.outboxDiscard(this.stream, this.pending, OUTBOX_GROUP, id);
+  }
+
+  /** The stream's length: every executor's undelivered entries (delivered ones are deleted). */
+  async length(): Promise<number> {
+    return this.client.xlen(this.stream);
   }
 
   /** See RENEW: the ids no longer this consumer's. */

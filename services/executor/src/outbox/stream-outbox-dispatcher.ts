@@ -136,6 +136,15 @@ export class StreamOutboxDispatcher {
     return this.held.size;
   }
 
+  /**
+   * Undelivered entries of every executor (the stream's length), for /ready and /metrics. Rejects at once while
+   * Redis is not connected: this client queues commands through an outage, and a probe must not wait for it.
+   */
+  async streamLength(): Promise<number> {
+    if (this.client.status !== 'ready') throw new Error(`Redis connection ${this.client.status}`);
+    return this.group.length();
+  }
+
   /** Starts reading, claiming, renewing and polling. */
   start(): void {
     this.track(this.readLoop());

@@ -29,8 +29,15 @@ export default fp(
     });
     stationMetrics(registry, async () => {
       const stats = await fastify.stations.stats();
-      // In cluster mode the stations only append to the stream; this process's stream dispatcher delivers.
-      return fastify.streamOutbox ? { ...stats, deliveries: { ...fastify.streamOutbox.counts } } : stats;
+      // In cluster mode the stations only append to the stream; this process's stream dispatcher delivers, and
+      // the stream holds every executor's undelivered entries (NaN, unknown, while Redis cannot be reached).
+      const outbox = fastify.streamOutbox;
+      if (!outbox) return stats;
+      return {
+        ...stats,
+        deliveries: { ...outbox.counts },
+        pendingDeliveries: await outbox.streamLength().catch(() => Number.NaN),
+      };
     });
     fastify.get(
       '/metrics',

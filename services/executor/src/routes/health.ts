@@ -35,7 +35,16 @@ const healthRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (fasti
       if (reason) return reply.code(503).send({ status: 'unavailable', reason });
       // Without a data server there is no outbox, nothing to count.
       if (!bounds) return { status: 'ready', stations: stations.size };
-      const pending = stations.pendingDeliveries;
+      // In cluster mode the shared stream holds every executor's undelivered entries: its length is the total.
+      let pending = stations.pendingDeliveries;
+      if (fastify.streamOutbox) {
+        try {
+          pending = await fastify.streamOutbox.streamLength();
+        } catch (err) {
+          const why = `outbox stream length cannot be read from Redis: ${(err as Error).message}`;
+          return reply.code(503).send({ status: 'unavailable', reason: why });
+        }
+      }
       const figures = {
         stations: stations.size,
         pendingDeliveries: pending,
@@ -55,5 +64,5 @@ const healthRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (fasti
 
 export default fp(healthRoutes, {
   name: 'health-routes',
-  dependencies: ['swagger', 'station-service', 'model-store'],
+  dependencies: ['swagger', 'station-service', 'model-store', 'stream-outbox'],
 });

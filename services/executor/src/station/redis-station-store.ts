@@ -1,7 +1,8 @@
 import { deserialize, serialize } from 'node:v8';
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { Redis } from 'ioredis';
-import { outboxStreamKey, toStreamFields } from '../outbox/outbox-stream-entry.js';
+import type { BlockRefusal } from '../outbox/delivery-bounds.js';
+import { outboxPendingKey, outboxStreamKey, toStreamFields } from '../outbox/outbox-stream-entry.js';
 import { type RedisSettings, redisClient } from './redis-connection.js';
 import { stationKey } from './station-key.js';
 import { type HistoryEntry, type StationRecord, type StationSummary, summaryOf } from './station-state.js';
@@ -18,38 +19,60 @@ export interface RedisStationStoreOptions extends RedisSettings {
 }
 
 /**
- * Checks the version, writes the record and the summary, bumps the version, adds the history (trimmed to the
- * limit) and appends the outbox entries to the shared stream, all or nothing (a script runs alone in Redis).
- * KEYS: station hash, index hash, history sorted set, outbox stream. ARGV: expected version, station id, record,
- * summary, history limit, history count h, h pairs (n, entry), then per outbox entry its field count and fields.
- * Answers {1, new version}, or {0, stored version} on a conflict.
+ * Checks the delivery bounds and the version, writes the record and the summary, bumps the version, adds the history
+ * (trimmed to the limit), appends the outbox entries to the shared stream and counts them as the station's
+ * undelivered entries, all or nothing (a script runs alone in Redis, so two executors cannot both pass a bound).
+ * KEYS: station hash, index hash, history sorted set, outbox stream, pending hash (outboxPendingKey). ARGV: expected
+ * version, station id, record, summary, history limit, bound of the station's undelivered entries, bound of the
+ * stream's length (0: unbounded), history count h, h pairs (n, entry), then per outbox entry its field count and
+ * fields. Answers {1, new version}, {0, stored version} on a conflict, or, writing nothing, {2, station's count}
+ * or {3, stream length} when that bound is reached (the stream holds exactly the undelivered entries).
  */
 const COMMIT_LUA = `
+local perStation = tonumber(ARGV[6])
+if perStation > 0 then
+  local pending = tonumber(redis.call('HGET', KEYS[5], ARGV[2]) or '0')
+  if pending >= perStation then return {2, pending} end
+end
+local total = tonumber(ARGV[7])
+if total > 0 then
+  local length = redis.call('XLEN', KEYS[4])
+  if length >= total then return {3, length} end
+end
 local version = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
 if version ~= tonumber(ARGV[1]) then return {0, version} end
 version = version + 1
 redis.call('HSET', KEYS[1], 'v', version, 'r', ARGV[3])
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[4])
-local i = 7
-local h = tonumber(ARGV[6])
+local i = 9
+local h = tonumber(ARGV[8])
 for _ = 1, h do
   redis.call('ZADD', KEYS[3], ARGV[i], ARGV[i + 1])
   i = i + 2
 end
 if h > 0 then redis.call('ZREMRANGEBYRANK', KEYS[3], 0, -(tonumber(ARGV[5]) + 1)) end
+local appended = 0
 while i <= #ARGV do
   local n = tonumber(ARGV[i])
   redis.call('XADD', KEYS[4], '*', unpack(ARGV, i + 1, i + n))
+  appended = appended + 1
   i = i + n + 1
 end
+if appended > 0 then redis.call('HINCRBY', KEYS[5], ARGV[2], appended) end
 return {1, version}
 `;
+
+/** The commit script's answers (first element). */
+const COMMITTED = 1;
+const STATION_BOUND = 2;
+const TOTAL_BOUND = 3;
 
 type CommitScript = (
   station: string,
   index: string,
   history: string,
   outbox: string,
+  pending: string,
   ...args: (string | number | Buffer)[]
 ) => Promise<[number, number]>;
 
@@ -58,7 +81,8 @@ type CommitScript = (
  * its stationKey): `station:<key>`, a hash of the version `v` and the record `r` (V8's serialization format, as on
  * disk); `history:<key>`, a sorted set of history entries (JSON) scored by their number; the summary in the
  * `stations` hash under the id. Outbox entries go to the stream every executor reads (`outbox-stream-entry.ts`), in
- * the commit that makes them, so the record's own outbox stays empty. A commit is one script: one round trip.
+ * the commit that makes them, so the record's own outbox stays empty, and are counted per station in the pending
+ * hash (outboxPendingKey) for the delivery bounds. A commit is one script: one round trip.
  * Needs one Redis (or a primary with replicas): a Redis Cluster would spread a commit's keys over several nodes.
  */
 export class RedisStationStore implements StationStore {
@@ -66,14 +90,16 @@ export class RedisStationStore implements StationStore {
   private readonly client: Redis & { commitStation: CommitScript };
   private readonly indexKey: string;
   private readonly streamKey: string;
+  private readonly pendingKey: string;
   private firstConnect: Promise<void> | undefined;
 
   constructor(private readonly options: RedisStationStoreOptions) {
     const client = redisClient(options, options.logger);
-    client.defineCommand('commitStation', { numberOfKeys: 4, lua: COMMIT_LUA });
+    client.defineCommand('commitStation', { numberOfKeys: 5, lua: COMMIT_LUA });
     this.client = client as Redis & { commitStation: CommitScript };
     this.indexKey = `${options.prefix}stations`;
     this.streamKey = outboxStreamKey(options.prefix);
+    this.pendingKey = outboxPendingKey(options.prefix);
   }
 
   async loadIndex(): Promise<StationSummary[]> {
@@ -97,7 +123,13 @@ export class RedisStationStore implements StationStore {
     return Number((await (await this.connected()).hget(this.stationKey(id), 'v')) ?? 0);
   }
 
-  async commit({ record, expectedVersion, history, outbox }: StationCommit): Promise<number | 'conflict'> {
+  async commit({
+    record,
+    expectedVersion,
+    history,
+    outbox,
+    bounds,
+  }: StationCommit): Promise<number | 'conflict' | BlockRefusal> {
     const client = await this.connected();
     const key = stationKey(record.id);
     const args: (string | number | Buffer)[] = [
@@ -106,6 +138,8 @@ export class RedisStationStore implements StationStore {
       serialize(record),
       JSON.stringify(summaryOf(record)),
       this.options.historyLimit,
+      bounds?.perStation ?? 0,
+      bounds?.total ?? 0,
       history.length,
     ];
     for (const entry of history) args.push(entry.n, JSON.stringify(entry));
@@ -113,14 +147,18 @@ export class RedisStationStore implements StationStore {
       const fields = toStreamFields(record.id, entry);
       args.push(fields.length, ...fields);
     }
-    const [committed, version] = await client.commitStation(
+    const [answer, value] = await client.commitStation(
       `${this.options.prefix}station:${key}`,
       this.indexKey,
       `${this.options.prefix}history:${key}`,
       this.streamKey,
+      this.pendingKey,
       ...args,
     );
-    return committed === 1 ? version : 'conflict';
+    if (answer === COMMITTED) return value;
+    if (answer === STATION_BOUND) return { bound: 'station', pending: value };
+    if (answer === TOTAL_BOUND) return { bound: 'total', pending: value };
+    return 'conflict';
   }
 
   async readHistory(id: string, cursor: number, limit: number, committedNext: number): Promise<HistoryPage> {

@@ -4,7 +4,13 @@ import { type BlockResult, detectStationStream } from '../detection/detect-stati
 import type { DetectionBlock } from '../detection/detection-block.js';
 import { type DetectorBackend, initializeStation } from '../detection/initialize-station.js';
 import { stateNotReady, stateUnavailable, stateWriteFailed, stationNotInitialized } from '../errors.js';
-import { admitBlock, type DeliveryBounds, type RefusedBlocks } from '../outbox/delivery-bounds.js';
+import {
+  admitBlock,
+  type BlockRefusal,
+  type DeliveryBounds,
+  type RefusedBlocks,
+  refuseBlock,
+} from '../outbox/delivery-bounds.js';
 import type { OutboxDispatcher, OutboxSource } from '../outbox/outbox-dispatcher.js';
 import { PendingDeliveries } from '../outbox/pending-deliveries.js';
 import { KeyedSerialQueue } from './keyed-serial-queue.js';
@@ -40,7 +46,10 @@ export interface StationServiceOptions {
   backend: DetectorBackend;
   logger: Logger;
   outbox?: OutboxSink;
-  /** With a dispatcher: beyond these undelivered entries, blocks are refused before they are applied. */
+  /**
+   * Beyond these undelivered entries blocks are refused: before they are applied with a dispatcher, by the store's
+   * commit with a store sink.
+   */
   bounds?: DeliveryBounds;
   /** How long delivered entries may wait before their removal is written (unless a block writes it first). */
   ackFlushMs: number;
@@ -167,7 +176,9 @@ export class StationService implements Stations, OutboxSource {
         const result = detectStationStream(station, samples);
         station.updatedAt = this.now().toISOString();
         const entries = this.options.outbox ? this.outboxEntries(station, result) : [];
-        if (!(await this.commit(station, result.history, entries, attempt))) continue;
+        // A shared outbox is bounded by the commit itself (the store counts every executor's entries).
+        const shared = this.options.outbox?.kind === 'store' ? this.options.bounds : undefined;
+        if (!(await this.commit(station, result.history, entries, attempt, shared))) continue;
         if (this.dispatcher && entries.length > 0) {
           station.outbox.push(...entries);
           this.pending.set(id, station.outbox.length);
@@ -312,17 +323,19 @@ export class StationService implements Stations, OutboxSource {
    * Commits `station` with the history and outbox entries of its change, if the store still holds the version it
    * was applied to; false on a conflict. On a conflict or a failure the station is dropped from memory, so memory
    * never runs ahead of the store: its next use restores the stored state (after a failure, a re-sent block is
-   * then processed again instead of being skipped). `attempt`: how many times this change was applied.
+   * then processed again instead of being skipped). `attempt`: how many times this change was applied. With
+   * `bounds`, a commit the store refuses at a delivery bound throws its 503, the station dropped from memory too.
    */
   private async commit(
     station: Station,
     history: readonly HistoryEntry[],
     outbox: readonly OutboxEntry[],
     attempt: number,
+    bounds?: DeliveryBounds,
   ): Promise<boolean> {
     const id = station.id;
     this.dirty.delete(id);
-    let version: number | 'conflict';
+    let version: number | 'conflict' | BlockRefusal;
     try {
       const record = toRecord(station);
       version = await this.options.store.commit({
@@ -330,6 +343,7 @@ export class StationService implements Stations, OutboxSource {
         expectedVersion: station.version,
         history,
         outbox,
+        ...(bounds ? { bounds } : {}),
       });
     } catch (err) {
       this.options.logger.error({ err, station: id }, 'station state write failed; dropped from memory');
@@ -344,6 +358,12 @@ export class StationService implements Stations, OutboxSource {
       );
       if (attempt >= MAX_COMMIT_ATTEMPTS) throw stateWriteFailed(id);
       return false;
+    }
+    if (typeof version === 'object') {
+      // The block was applied in memory only: the next use restores the stored state, which it never changed.
+      this.resident.delete(id);
+      // Only a commit given bounds can be refused by them.
+      throw bounds ? refuseBlock(bounds, this.refused, version, id) : stateWriteFailed(id);
     }
     station.version = version;
     // Most recently used last.
@@ -405,7 +425,7 @@ export class StationService implements Stations, OutboxSource {
               outbox: [],
             });
             // Only a store that holds the outbox in the record has deliveries to write: one process owns it.
-            if (version === 'conflict') throw new Error('station changed by another process');
+            if (typeof version !== 'number') throw new Error('station changed by another process');
             station.version = version;
             this.index.set(id, summarize(station));
           })

@@ -1,3 +1,4 @@
+import type { BlockRefusal, DeliveryBounds } from '../outbox/delivery-bounds.js';
 import type { HistoryEntry, OutboxEntry, StationRecord, StationSummary } from './station-state.js';
 
 export interface HistoryPage {
@@ -21,6 +22,12 @@ export interface StationCommit {
   history: readonly HistoryEntry[];
   /** Outbox entries of this change, appended to the station's outbox (the record's, or a shared stream). */
   outbox: readonly OutboxEntry[];
+  /**
+   * A block's commit under the delivery bounds: a store whose outbox is shared by every executor (Redis) checks
+   * them against its undelivered entries in the commit itself, atomically, and refuses it when one is reached. The
+   * disk store ignores them: its one process checks its own outbox before applying the block.
+   */
+  bounds?: Pick<DeliveryBounds, 'perStation' | 'total'>;
 }
 
 /**
@@ -44,9 +51,10 @@ export interface StationStore {
   version(id: string): Promise<number>;
   /**
    * Writes the change if the store still holds `expectedVersion` and answers the new version; otherwise writes
-   * nothing and answers 'conflict' (another process committed first: reload and apply the change again).
+   * nothing and answers 'conflict' (another process committed first: reload and apply the change again), or the
+   * delivery bound that refuses it (see `bounds`; nothing written either).
    */
-  commit(change: StationCommit): Promise<number | 'conflict'>;
+  commit(change: StationCommit): Promise<number | 'conflict' | BlockRefusal>;
   /** History entries with `cursor <= n < committedNext`, oldest first, at most `limit`. */
   readHistory(id: string, cursor: number, limit: number, committedNext: number): Promise<HistoryPage>;
   close(): Promise<void>;

@@ -120,10 +120,13 @@ describe.each([
         );
         let res = await app.inject({ method: 'POST', url: '/detection', payload: payloadOf(s, k) });
         while (res.statusCode === 503) {
-          // The client re-sends until it is answered; meanwhile reads are 503 too, never a 500.
+          // The client re-sends until it is answered; meanwhile reads are 503 too, never a 500 (once Redis is back,
+          // a read may already succeed while the client is still reconnecting for the next block).
           unavailable.push(res.statusCode);
           expect(res.headers['retry-after']).toBe('1');
-          expect((await app.inject({ method: 'GET', url: `/stations/${STATIONS[s]}` })).statusCode).toBe(503);
+          const read = (await app.inject({ method: 'GET', url: `/stations/${STATIONS[s]}` })).statusCode;
+          if (unavailable.length <= 6) expect(read).toBe(503);
+          else expect([200, 503]).toContain(read);
           if (unavailable.length === 6) await outage.recover();
           await new Promise((r) => setTimeout(r, 20));
           res = await app.inject({ method: 'POST', url: '/detection', payload: payloadOf(s, k) });

@@ -14,7 +14,8 @@ FROM base AS build
 COPY --from=pruned /src/out/json/ .
 RUN pnpm install --frozen-lockfile
 COPY --from=pruned /src/out/full/ .
-RUN pnpm turbo run build --filter=@outliers/executor...
+# One package at a time: parallel `pnpm run build`s in a fresh install have failed reading pnpm's workspace state.
+RUN pnpm turbo run build --filter=@outliers/executor... --concurrency=1
 # With internet access the native TensorFlow backend builds here; without it the executor falls back to wasm.
 RUN pnpm --filter @outliers/executor deploy --prod --legacy /app \
  && (cd /app && npm rebuild @tensorflow/tfjs-node || echo "tfjs-node native backend unavailable: wasm fallback")

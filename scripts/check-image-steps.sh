@@ -34,7 +34,7 @@ for service in executor trainer; do
   cp -r "$out/json/." "$src/"
   step bash -c "cd '$src' && pnpm install --frozen-lockfile --prefer-offline"
   cp -r "$out/full/." "$src/"
-  step bash -c "cd '$src' && pnpm exec turbo run build --filter='@outliers/$service...' --output-logs=errors-only"
+  step bash -c "cd '$src' && pnpm exec turbo run build --filter='@outliers/$service...' --concurrency=1 --output-logs=errors-only"
   step bash -c "cd '$src' && pnpm --filter '@outliers/$service' deploy --prod --legacy '$work/$service/app'"
   test -f "$work/$service/app/dist/$([ "$service" = executor ] && echo server.js || echo main.js)"
 done

@@ -209,8 +209,8 @@ describe('a state directory that cannot be read', () => {
 });
 
 describe('stations on the event loop (STATION_WORKERS=0)', () => {
-  /** The replies to one session of calls, creation and update times left out (the clock differs between runs). */
-  async function session(env: Record<string, string>): Promise<unknown[]> {
+  /** The replies to one sequence of calls, creation and update times left out (the clock differs between runs). */
+  async function callSequence(env: Record<string, string>): Promise<unknown[]> {
     const dir = await tempDir();
     const app = await startApp(testConfig({ STATE_DIR: dir.path, ...env }));
     try {
@@ -246,9 +246,9 @@ describe('stations on the event loop (STATION_WORKERS=0)', () => {
   }
 
   it('answers every call as the station threads do', { timeout: 30_000 }, async () => {
-    const threads = await session({ STATION_WORKERS: '2' });
-    expect(await session({ STATION_WORKERS: '0' })).toEqual(threads);
-    // The session reached detection, skips, errors and history.
+    const threads = await callSequence({ STATION_WORKERS: '2' });
+    expect(await callSequence({ STATION_WORKERS: '0' })).toEqual(threads);
+    // The sequence reached detection, skips, errors and history.
     expect(threads.map((reply) => (reply as [number])[0])).toEqual([
       200, 200, 200, 200, 200, 404, 400, 200, 200, 200, 404,
     ]);
